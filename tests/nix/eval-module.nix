@@ -20,8 +20,10 @@ let
   checked =
     if failed != [ ] then throw "Failed assertions:\n${lib.concatMapStringsSep "\n" (a: "- ${a.message}") failed}"
     else config;
-  helperExec = checked.systemd.services.cursor-proxy-helper.serviceConfig.ExecStart;
-  helperConfigFile = builtins.elemAt (builtins.match ".* --config ([^ ]+)" helperExec) 0;
+  helper = checked.systemd.services.cursor-proxy-helper or null;
+  helperConfigFile =
+    if helper == null then null
+    else builtins.elemAt (builtins.match ".* --config ([^ ]+)" helper.serviceConfig.ExecStart) 0;
 in
 {
   units = lib.mapAttrs (_: u: u.text) checked.systemd.units;
