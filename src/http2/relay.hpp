@@ -20,9 +20,20 @@ struct Limits {
     std::uint32_t max_concurrent_streams = 256;    // advertised to the client
     std::size_t max_header_list_bytes = 256 * 1024;
     std::chrono::seconds idle_timeout{600};        // whole connection, no streams and no frames
+    std::size_t write_buffer_bytes = 64 * 1024;    // per leg: frames serialised but not yet written
+    std::chrono::seconds keepalive_interval{60};   // PING a leg that has been silent this long
 };
+// Worst case memory per connection (defaults): request bodies held are bounded
+// by the connection window we advertise to the client (16 MiB), response
+// bodies by the one we advertise upstream (16 MiB), plus two write buffers
+// (2 x 64 KiB + one frame) and header lists (max_concurrent_streams x
+// max_header_list_bytes = 64 MiB in theory, a few KiB per stream in practice).
+// A stream never holds more than min(stream_window, stream_buffer_bytes) per
+// direction: that is the window its sender gets.
 
-// Returns when the connection is over. Stream is tls::TlsStream or
+// Returns when the connection is over; shuts nothing down itself (the caller
+// owns both streams). Runs on the calling coroutine's executor, which must not
+// run handlers concurrently (a strand or a one-thread io_context). Stream is tls::TlsStream or
 // tls::TcpSocket (explicit instantiations in relay.cpp).
 template <typename Stream>
 asio::awaitable<void> relay(Stream& client, Stream& upstream, std::uint64_t connection_id,
