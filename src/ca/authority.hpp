@@ -16,6 +16,18 @@
 
 namespace cursor_proxy::ca {
 
+// File names inside a CA directory. leaf.pub is the public half of leaf.key
+// (0644) so `ca show` and the launcher can print the SPKI pin without
+// reading a private key.
+inline constexpr const char* kCaCertFile = "ca.crt";
+inline constexpr const char* kCaKeyFile = "ca.key";
+inline constexpr const char* kLeafKeyFile = "leaf.key";
+inline constexpr const char* kLeafPublicKeyFile = "leaf.pub";
+
+// $STATE_DIRECTORY (set by systemd's StateDirectory=) if set, else
+// ./cursor-proxy-data. Shared by `ca` and `run`.
+std::filesystem::path default_dir();
+
 enum class KeyType { ecdsa_p256, rsa2048 };
 
 struct InitOptions {
@@ -26,7 +38,7 @@ struct InitOptions {
     std::vector<std::string> permitted_domains; // X.509 name constraints (DNS); empty: none
 };
 
-// Creates ca.crt, ca.key and leaf.key in options.dir (created 0700 if
+// Creates ca.crt, ca.key, leaf.key and leaf.pub in options.dir (created 0700 if
 // missing). Throws UserError with a fix-it message (exists without --force,
 // directory not writable, ...).
 void init_ca(const InitOptions& options);
@@ -48,6 +60,9 @@ public:
     std::chrono::system_clock::time_point not_before() const;
     std::chrono::system_clock::time_point not_after() const;
     const std::filesystem::path& dir() const { return dir_; }
+    // True when ca.crt carries name constraints; leaves then leave out IP
+    // SANs, which the CA's constraints exclude.
+    bool has_name_constraints() const;
 
 private:
     std::filesystem::path dir_;

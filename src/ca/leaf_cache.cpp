@@ -1,0 +1,128 @@
+#include "ca/leaf_cache.hpp"
+
+#include "ca/leaf_certificate.hpp"
+#include "log/log.hpp"
+#include "log/user_error.hpp"
+#include "stats/counters.hpp"
+
+#include <openssl/x509.h>
+
+#include <fmt/format.h>
+
+#include <future>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+
+namespace cursor_proxy::ca {
+
+using Leaf = std::shared_ptr<X509>;
+
+// LRU: `order` holds keys, most recently used first; `entries` maps a key to
+// its certificate and its place in `order`. `in_flight` holds the futures of
+// certificates being signed right now, so a second request for the same key
+// waits for the first signature instead of signing again.
+struct LeafCache::Impl {
+    const Authority* authority;
+    LeafOptions options;
+    bool ca_has_name_constraints;
+
+    mutable std::mutex mutex;
+    std::list<std::string> order;
+    struct Entry {
+        Leaf cert;
+        std::list<std::string>::iterator position;
+    };
+    std::unordered_map<std::string, Entry> entries;
+    std::unordered_map<std::string, std::shared_future<Leaf>> in_flight;
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+
+    // Called with the mutex held.
+    void insert(const std::string& key, Leaf cert) {
+        order.push_front(key);
+        entries[key] = Entry{std::move(cert), order.begin()};
+        while (entries.size() > options.cache_capacity) {
+            entries.erase(order.back());
+            order.pop_back();
+        }
+    }
+};
+
+LeafCache::LeafCache(const Authority& authority, LeafOptions options) : impl_(std::make_shared<Impl>()) {
+    if (options.cache_capacity == 0) throw UserError("the leaf certificate cache needs a capacity of at least 1");
+    if (options.validity <= std::chrono::hours(0) || options.validity >= std::chrono::hours(24 * 398)) {
+        throw UserError(fmt::format("leaf certificate validity must be between 1 hour and 397 days (got {} hours): "
+                                    "clients reject longer-lived server certificates",
+                                    options.validity.count()));
+    }
+    impl_->authority = &authority;
+    impl_->options = options;
+    impl_->ca_has_name_constraints = authority.has_name_constraints();
+}
+
+std::shared_ptr<X509> LeafCache::get(const LeafRequest& request) {
+    static auto& minted = stats::counter("ca.leaf_minted");
+    static auto& cache_hits = stats::counter("ca.leaf_cache_hits");
+
+    const LeafNames names = leaf_names(request, impl_->ca_has_name_constraints);
+    const std::string key = names.cache_key();
+
+    std::promise<Leaf> promise;
+    {
+        std::unique_lock lock(impl_->mutex);
+        if (auto it = impl_->entries.find(key); it != impl_->entries.end()) {
+            impl_->order.splice(impl_->order.begin(), impl_->order, it->second.position);
+            ++impl_->hits;
+            cache_hits.fetch_add(1, std::memory_order_relaxed);
+            return it->second.cert;
+        }
+        if (auto it = impl_->in_flight.find(key); it != impl_->in_flight.end()) {
+            std::shared_future<Leaf> pending = it->second;
+            ++impl_->hits;
+            cache_hits.fetch_add(1, std::memory_order_relaxed);
+            lock.unlock();
+            return pending.get();  // rethrows the signer's exception, if any
+        }
+        ++impl_->misses;
+        impl_->in_flight.emplace(key, promise.get_future().share());
+    }
+
+    // Sign outside the lock: other hosts need not wait for this one.
+    Leaf cert;
+    try {
+        cert = Leaf(mint_leaf(*impl_->authority, names, impl_->options).release(), X509_free);
+    } catch (...) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->in_flight.erase(key);
+        promise.set_exception(std::current_exception());
+        throw;
+    }
+    minted.fetch_add(1, std::memory_order_relaxed);
+    log::debug("ca", "minted leaf certificate", {{"names", key}});
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->insert(key, cert);
+        impl_->in_flight.erase(key);
+    }
+    promise.set_value(cert);
+    return cert;
+}
+
+std::size_t LeafCache::size() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->entries.size();
+}
+
+std::uint64_t LeafCache::hits() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->hits;
+}
+
+std::uint64_t LeafCache::misses() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->misses;
+}
+
+}  // namespace cursor_proxy::ca

@@ -1,0 +1,92 @@
+#include "ca/leaf_certificate.hpp"
+
+#include "ca/x509_builder.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/nid.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace cursor_proxy::ca {
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool is_ip_address(const std::string& text) {
+    bssl::UniquePtr<ASN1_OCTET_STRING> octets(a2i_IPADDRESS(text.c_str()));
+    return octets != nullptr;
+}
+
+void add_unique(std::vector<std::string>& list, std::string value) {
+    if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
+}
+
+}  // namespace
+
+std::string LeafNames::cache_key() const {
+    std::string key;
+    for (const std::string& n : dns_names) key += n + ',';
+    key += '|';
+    for (const std::string& ip : ip_addresses) key += ip + ',';
+    return key;
+}
+
+LeafNames leaf_names(const LeafRequest& request, bool ca_has_name_constraints) {
+    LeafNames out;
+    if (!request.sni.empty()) {
+        std::string sni = lower(request.sni);
+        if (is_ip_address(sni)) add_unique(out.ip_addresses, std::move(sni));
+        else if (is_dns_name(sni, false)) add_unique(out.dns_names, std::move(sni));
+    }
+    for (const std::string& name : request.dns_names) {
+        std::string dns = lower(name);
+        if (is_dns_name(dns, true)) add_unique(out.dns_names, std::move(dns));
+    }
+    for (const std::string& ip : request.ip_addresses) {
+        if (is_ip_address(ip)) add_unique(out.ip_addresses, ip);
+    }
+    if (ca_has_name_constraints && !out.dns_names.empty()) out.ip_addresses.clear();
+    if (out.dns_names.empty() && out.ip_addresses.empty()) {
+        throw std::runtime_error(fmt::format("no usable host name or IP address for a leaf certificate (SNI '{}')",
+                                             request.sni));
+    }
+    return out;
+}
+
+bssl::UniquePtr<X509> mint_leaf(const Authority& authority, const LeafNames& names, const LeafOptions& options) {
+    const auto now = std::chrono::system_clock::now();
+    const auto not_after = std::min(now + options.validity, authority.not_after());
+    auto cert = new_certificate(authority.leaf_key(), now - options.backdate, not_after);
+
+    // CN is only a display name for modern clients (they match SANs); it is
+    // limited to 64 characters, so a longer host name leaves it out.
+    const std::string& first = names.dns_names.empty() ? names.ip_addresses.front() : names.dns_names.front();
+    set_subject(cert.get(), first.size() <= 64 ? first : std::string(), "cursor-proxy");
+    if (!X509_set_issuer_name(cert.get(), X509_get_subject_name(authority.certificate()))) {
+        throw std::runtime_error("X509_set_issuer_name failed: " + ssl_error_text());
+    }
+
+    add_extension(cert.get(), authority.certificate(), NID_basic_constraints, "critical,CA:FALSE");
+    // RSA key exchange (TLS 1.2 without ECDHE) needs keyEncipherment.
+    const bool rsa = EVP_PKEY_id(authority.leaf_key()) == EVP_PKEY_RSA;
+    add_extension(cert.get(), authority.certificate(), NID_key_usage,
+                  rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+    add_extension(cert.get(), authority.certificate(), NID_ext_key_usage, "serverAuth");
+    add_extension(cert.get(), authority.certificate(), NID_subject_key_identifier, "hash");
+    add_extension(cert.get(), authority.certificate(), NID_authority_key_identifier, "keyid:always");
+    add_subject_alt_names(cert.get(), names.dns_names, names.ip_addresses);
+    sign(cert.get(), authority.key());
+    return cert;
+}
+
+}  // namespace cursor_proxy::ca

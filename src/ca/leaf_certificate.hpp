@@ -1,0 +1,34 @@
+#pragma once
+// Minting one leaf certificate for one host (no caching: see leaf_cache.hpp).
+#include "ca/authority.hpp"
+#include "ca/leaf_cache.hpp"
+
+#include <openssl/base.h>
+
+#include <string>
+#include <vector>
+
+namespace cursor_proxy::ca {
+
+// The names a leaf will carry, cleaned up: lower case, duplicates and names
+// unfit for a certificate dropped, the SNI first (it becomes the CN), an SNI
+// that is an IP literal moved to the addresses. When the CA has name
+// constraints (which exclude every IP address) and there is a DNS name, IP
+// addresses are dropped so the certificate stays valid under the constraints.
+struct LeafNames {
+    std::vector<std::string> dns_names;
+    std::vector<std::string> ip_addresses;
+
+    std::string cache_key() const;
+};
+
+// Throws std::runtime_error when nothing usable is left.
+LeafNames leaf_names(const LeafRequest& request, bool ca_has_name_constraints);
+
+// A certificate for these names and authority.leaf_key(), signed by the CA:
+// backdated by options.backdate, valid for options.validity (never past the
+// CA's own notAfter), serverAuth, AKI = the CA's SKI, random serial, SHA-256.
+// Throws std::runtime_error on failure.
+bssl::UniquePtr<X509> mint_leaf(const Authority& authority, const LeafNames& names, const LeafOptions& options);
+
+}  // namespace cursor_proxy::ca
