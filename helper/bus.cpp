@@ -3,6 +3,7 @@
 #include <grp.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -15,27 +16,65 @@ namespace {
 
 BusService& service(void* userdata) { return *static_cast<BusService*>(userdata); }
 
-// Authorises a network change. Credentials come from the bus daemon (which
-// read them from the kernel for the connection), never augmented from /proc,
-// where a caller could race or fake them.
+struct CallerCredentials {
+    std::optional<uid_t> uid;
+    std::optional<std::vector<gid_t>> groups;  // all of the caller's groups
+};
+
+// Asks the bus daemon for the caller's uid and groups (GetConnectionCredentials:
+// UnixUserID, UnixGroupIDs). The daemon read them from the kernel when the
+// caller connected (SO_PEERCRED, SO_PEERGROUPS), so they cannot be faked,
+// and nothing is "augmented" from /proc, where a caller could race a pid.
+// sd_bus_query_sender_creds() would be the usual call, but sd-bus 252 drops
+// UnixGroupIDs on a dbus-daemon bus, leaving no groups to check.
+int query_caller(sd_bus_message* m, CallerCredentials& out, sd_bus_error* error) {
+    const char* sender = sd_bus_message_get_sender(m);
+    if (!sender) return sd_bus_error_set(error, error_name::access_denied, "the caller has no unique bus name");
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "GetConnectionCredentials", error, &raw, "s", sender);
+    if (r < 0) return r;
+    SdBusMessage reply(raw);
+    r = sd_bus_message_enter_container(reply.get(), 'a', "{sv}");
+    while (r >= 0 && (r = sd_bus_message_enter_container(reply.get(), 'e', "sv")) > 0) {
+        const char* key = nullptr;
+        r = sd_bus_message_read(reply.get(), "s", &key);
+        if (r < 0) break;
+        if (std::strcmp(key, "UnixUserID") == 0) {
+            std::uint32_t uid = 0;
+            r = sd_bus_message_read(reply.get(), "v", "u", &uid);
+            out.uid = uid;
+        } else if (std::strcmp(key, "UnixGroupIDs") == 0) {
+            const void* data = nullptr;
+            std::size_t size = 0;
+            r = sd_bus_message_enter_container(reply.get(), 'v', "au");
+            if (r >= 0) r = sd_bus_message_read_array(reply.get(), 'u', &data, &size);
+            if (r >= 0) {
+                const auto* ids = static_cast<const std::uint32_t*>(data);
+                out.groups.emplace(ids, ids + size / sizeof(std::uint32_t));
+                r = sd_bus_message_exit_container(reply.get());
+            }
+        } else {
+            r = sd_bus_message_skip(reply.get(), "v");
+        }
+        if (r >= 0) r = sd_bus_message_exit_container(reply.get());
+    }
+    if (r < 0) return sd_bus_error_set_errnof(error, r, "cannot parse the caller's credentials");
+    return 0;
+}
+
+// Authorises a network change: root, or a member of the allowed group.
 int authorise_change(sd_bus_message* m, const Config& config, sd_bus_error* error) {
-    sd_bus_creds* raw = nullptr;
-    int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS, &raw);
-    if (r < 0) return sd_bus_error_set_errnof(error, r, "cannot read the caller's credentials");
-    SdBusCreds creds(raw);
-    const std::uint64_t augmented = sd_bus_creds_get_augmented_mask(creds.get());
-    uid_t uid = 0;
-    if ((augmented & SD_BUS_CREDS_EUID) || sd_bus_creds_get_euid(creds.get(), &uid) < 0)
+    CallerCredentials caller;
+    if (int r = query_caller(m, caller, error); r < 0) return r;
+    if (!caller.uid)
         return sd_bus_error_set(error, error_name::access_denied, "the bus did not report the caller's user id");
-    const gid_t* gids = nullptr;
-    int n = 0;
-    if (!(augmented & SD_BUS_CREDS_SUPPLEMENTARY_GIDS)) n = sd_bus_creds_get_supplementary_gids(creds.get(), &gids);
-    std::span<const gid_t> groups(gids, n > 0 ? static_cast<std::size_t>(n) : 0);
-    if (may_change_network(uid, groups, config.allowed_group)) return 0;
-    log::warning("refused a network change from uid {} (not root, not in group {})", uid, config.allowed_group);
+    const auto& groups = caller.groups ? *caller.groups : std::vector<gid_t>{};
+    if (may_change_network(*caller.uid, groups, config.allowed_group)) return 0;
+    log::warning("refused a network change from uid {} (not root, not in group {})", *caller.uid, config.allowed_group);
     return sd_bus_error_setf(error, error_name::access_denied,
                              "uid %u may not change the cursor-proxy network: only root and members of group '%s' may",
-                             static_cast<unsigned>(uid), config.allowed_group.c_str());
+                             static_cast<unsigned>(*caller.uid), config.allowed_group.c_str());
 }
 
 // Runs a Manager action and turns its exceptions into D-Bus errors.

@@ -89,8 +89,16 @@ void Manager::step_done(int step, const char* name) const {
 
 bool Manager::up() {
     if (state_ == State::up && inspect().complete()) return false;
-    auto uplink = preflight();
-    auto resolvers = namespace_resolvers(config_);
+    std::string uplink;
+    std::vector<std::string> resolvers;
+    try {
+        uplink = preflight();
+        resolvers = namespace_resolvers(config_);
+    } catch (const std::exception& e) {  // refused before any change
+        state_ = State::failed;
+        last_error_ = e.what();
+        throw;
+    }
     const auto len = config_.subnet.length;
     try {
         ensure_namespace();

@@ -49,7 +49,6 @@ using NftRule = Owned<nftnl_rule, nftnl_rule_free>;
 // sd-bus / sd-event
 using SdBus = Owned<sd_bus, sd_bus_flush_close_unref>;
 using SdBusMessage = Owned<sd_bus_message, sd_bus_message_unref>;
-using SdBusCreds = Owned<sd_bus_creds, sd_bus_creds_unref>;
 using SdBusSlot = Owned<sd_bus_slot, sd_bus_slot_unref>;
 using SdEvent = Owned<sd_event, sd_event_unref>;
 using SdEventSource = Owned<sd_event_source, sd_event_source_unref>;

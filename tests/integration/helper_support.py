@@ -235,7 +235,7 @@ def get_property(env, name, user=None):
 
 
 @contextlib.contextmanager
-def test_users():
+def helper_users():
     """The project group (created if missing), a member and an outsider."""
     created_group = run(["getent", "group", GROUP], check=False).returncode != 0
     suffix = secrets.token_hex(3)
@@ -268,3 +268,30 @@ def workdir():
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def call_error(env, method, user=None):
+    """Calls a method expecting a D-Bus error; returns (error name, message)."""
+    cmd = ["dbus-send", "--system", "--print-reply", f"--dest={BUS_NAME}", OBJECT, f"{IFACE}.{method}"]
+    if user is not None:
+        uid, gid, groups = user
+        cmd = ["setpriv", f"--reuid={uid}", f"--regid={gid}",
+               f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups", *cmd]
+    r = run(cmd, check=False, env=env)
+    assert r.returncode != 0, f"{method} succeeded but an error was expected: {r.stdout}"
+    # dbus-send prints "Error <name>: <message>"
+    line = r.stderr.strip().splitlines()[0]
+    assert line.startswith("Error "), r.stderr
+    name, _, message = line[len("Error "):].partition(": ")
+    return name, message
+
+
+def in_namespace(netns, code, timeout=10):
+    """Runs Python code inside a namespace (a test client)."""
+    return run(["ip", "netns", "exec", netns, "/usr/bin/python3", "-c", code], check=False, timeout=timeout)
+
+
+def nothing_made(names):
+    """True if none of the helper's objects exist."""
+    return (names.namespace not in netns_list() and not link_exists(names.host_if)
+            and nft_table(names.table) is None and not os.path.exists(f"/etc/netns/{names.namespace}"))
