@@ -1,0 +1,77 @@
+#include "capture/capture_observer.hpp"
+
+namespace cursor_proxy::capture {
+namespace {
+
+CaptureEvent make(EventKind kind, observer::StreamKey key) {
+    CaptureEvent e;
+    e.kind = kind;
+    e.key = key;
+    e.time = std::chrono::system_clock::now();
+    return e;
+}
+
+}  // namespace
+
+void CaptureObserver::push(CaptureEvent&& event) {
+    const bool per_stream = event.kind != EventKind::connection_opened && event.kind != EventKind::connection_closed;
+    const auto id = std::make_pair(event.key.connection_id, event.key.stream_id);
+    const bool last = event.kind == EventKind::stream_closed;
+    std::lock_guard lock(mutex_);
+    if (per_stream && !damaged_.empty() && damaged_.count(id) != 0) event.after_loss = true;
+    const bool closing = event.kind == EventKind::connection_closed;
+    const bool pushed = queue_.push(std::move(event));
+    if (closing) {  // forget streams whose stream_closed was lost
+        damaged_.erase(damaged_.lower_bound({id.first, 0}), damaged_.lower_bound({id.first + 1, 0}));
+    }
+    if (!per_stream) return;
+    if (pushed || last) damaged_.erase(id);
+    else damaged_.insert(id);
+}
+
+void CaptureObserver::connection_opened(const observer::ConnectionInfo& info) {
+    CaptureEvent e = make(EventKind::connection_opened, {info.id, 0});
+    e.connection = info;
+    push(std::move(e));
+}
+
+void CaptureObserver::connection_closed(std::uint64_t connection_id, std::string_view reason) {
+    CaptureEvent e = make(EventKind::connection_closed, {connection_id, 0});
+    e.reason = reason;
+    push(std::move(e));
+}
+
+void CaptureObserver::request_headers(observer::StreamKey key, const observer::Headers& headers) {
+    CaptureEvent e = make(EventKind::request_headers, key);
+    e.headers = headers;
+    push(std::move(e));
+}
+
+void CaptureObserver::response_headers(observer::StreamKey key, const observer::Headers& headers) {
+    CaptureEvent e = make(EventKind::response_headers, key);
+    e.direction = observer::Direction::response;
+    e.headers = headers;
+    push(std::move(e));
+}
+
+void CaptureObserver::body_data(observer::StreamKey key, observer::Direction dir, std::span<const std::uint8_t> bytes) {
+    CaptureEvent e = make(EventKind::body_data, key);
+    e.direction = dir;
+    e.body.assign(bytes.begin(), bytes.end());
+    push(std::move(e));
+}
+
+void CaptureObserver::trailers(observer::StreamKey key, observer::Direction dir, const observer::Headers& headers) {
+    CaptureEvent e = make(EventKind::trailers, key);
+    e.direction = dir;
+    e.headers = headers;
+    push(std::move(e));
+}
+
+void CaptureObserver::stream_closed(observer::StreamKey key, const observer::StreamEnd& end) {
+    CaptureEvent e = make(EventKind::stream_closed, key);
+    e.end = end;
+    push(std::move(e));
+}
+
+}  // namespace cursor_proxy::capture

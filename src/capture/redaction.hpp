@@ -1,0 +1,43 @@
+#pragma once
+// Keeps credentials off the disk. A redacted value becomes
+// "[redacted sha256:<first 12 hex digits>]", so two requests that share a
+// token can still be seen to share it without the token being recoverable.
+#include "observer/observer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cursor_proxy::capture {
+
+std::string redaction_marker(std::string_view secret);
+
+class Redactor {
+public:
+    // names: lower-case header names to redact. enabled=false: pass all through.
+    Redactor(bool enabled, std::vector<std::string> names);
+
+    bool enabled() const { return enabled_; }
+    bool is_secret_header(std::string_view name) const;
+    observer::Headers headers(const observer::Headers& in) const;
+    // Replaces JSON Web Tokens and "Bearer <token>" inside every string of a
+    // decoded body (Cursor passes its access token in some request bodies).
+    void scrub(nlohmann::json& decoded) const;
+    // Same tokens in raw bytes, overwritten with '*' of the same length so
+    // envelope and protobuf lengths stay valid.
+    void scrub_raw(std::span<std::uint8_t> bytes) const;
+
+private:
+    bool enabled_;
+    std::vector<std::string> names_;
+};
+
+// Byte ranges [begin, end) of JWT-looking tokens (three base64url parts,
+// the first starting with "eyJ") in text. Exposed for tests.
+std::vector<std::pair<std::size_t, std::size_t>> find_tokens(std::string_view text);
+
+}  // namespace cursor_proxy::capture

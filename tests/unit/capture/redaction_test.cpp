@@ -1,0 +1,71 @@
+#include "capture/capture_config.hpp"
+#include "capture/redaction.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace cursor_proxy::capture;
+
+namespace {
+const std::string kJwt =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyXzEyMyIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLWJ5dGVz";
+}
+
+TEST_CASE("redacted header values become a marker with a short hash") {
+    Redactor r(true, default_redacted_headers());
+    const auto out = r.headers({{":path", "/x"}, {"authorization", "Bearer " + kJwt}, {"Cookie", "a=b"},
+                                {"x-cursor-checksum", "abc"}, {"x-client-key", "k"}, {"content-type", "application/proto"}});
+    CHECK(out[0].value == "/x");
+    CHECK(out[1].value == redaction_marker("Bearer " + kJwt));
+    CHECK(out[1].value.rfind("[redacted sha256:", 0) == 0);
+    CHECK(out[1].value.size() == std::string("[redacted sha256:]").size() + 12);
+    CHECK(out[2].value.rfind("[redacted sha256:", 0) == 0);  // header names compare case-insensitively
+    CHECK(out[3].value == redaction_marker("abc"));
+    CHECK(out[4].value == redaction_marker("k"));
+    CHECK(out[5].value == "application/proto");
+}
+
+TEST_CASE("equal secrets give equal markers, different secrets different ones") {
+    CHECK(redaction_marker("token-a") == redaction_marker("token-a"));
+    CHECK(redaction_marker("token-a") != redaction_marker("token-b"));
+}
+
+TEST_CASE("configured header names are redacted too; disabled redaction passes values through") {
+    auto names = default_redacted_headers();
+    names.push_back("x-session-id");
+    Redactor on(true, names);
+    CHECK(on.headers({{"x-session-id", "s1"}})[0].value == redaction_marker("s1"));
+    Redactor off(false, names);
+    CHECK(off.headers({{"authorization", "Bearer x"}})[0].value == "Bearer x");
+}
+
+TEST_CASE("tokens inside decoded bodies are scrubbed, other strings kept") {
+    Redactor r(true, default_redacted_headers());
+    nlohmann::json body = {{"1", {{"accessToken", kJwt}, {"note", "hello eyJ not a token"}}},
+                           {"list", {"auth: Bearer abcdefghijklmnopqrstuvwxyz", 42}}};
+    r.scrub(body);
+    const std::string text = body.dump();
+    CHECK(text.find(kJwt) == std::string::npos);
+    CHECK(text.find("abcdefghijklmnopqrstuvwxyz") == std::string::npos);
+    CHECK(body["1"]["accessToken"] == redaction_marker(kJwt));
+    CHECK(body["1"]["note"] == "hello eyJ not a token");
+    CHECK(body["list"][1] == 42);
+}
+
+TEST_CASE("tokens in raw bytes are overwritten in place, keeping the length") {
+    Redactor r(true, default_redacted_headers());
+    std::string payload = "\x0a\x80\x01" + kJwt + "\x10\x01";
+    std::vector<std::uint8_t> bytes(payload.begin(), payload.end());
+    r.scrub_raw(bytes);
+    REQUIRE(bytes.size() == payload.size());
+    const std::string after(bytes.begin(), bytes.end());
+    CHECK(after.find("eyJ") == std::string::npos);
+    CHECK(after.substr(0, 3) == payload.substr(0, 3));
+    CHECK(after.substr(after.size() - 2) == "\x10\x01");
+}
+
+TEST_CASE("find_tokens ignores short or malformed look-alikes") {
+    CHECK(find_tokens("eyJabc.eyJdef.ghi").empty());       // parts too short
+    CHECK(find_tokens("xeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig").empty());  // inside a longer word
+    CHECK(find_tokens("eyJhbGciOiJIUzI1NiJ9 no dots").empty());
+    CHECK(find_tokens("a " + kJwt + " b").size() == 1);
+}
