@@ -156,12 +156,18 @@ def server_namespace(names):
         run(["ip", "netns", "del", names.server_ns], check=False)
 
 
+ETC_NETNS_EXISTED = os.path.exists("/etc/netns")
+
+
 def remove_everything(names):
     """Last-resort clean-up of whatever the helper may have left."""
     run(["nft", "delete", "table", "inet", names.table], check=False)
     run(["ip", "link", "del", names.host_if], check=False)
     run(["ip", "netns", "del", names.namespace], check=False)
     shutil.rmtree(f"/etc/netns/{names.namespace}", ignore_errors=True)
+    if not ETC_NETNS_EXISTED:  # the helper made it for us; leave no trace
+        with contextlib.suppress(OSError):
+            os.rmdir("/etc/netns")
 
 
 @contextlib.contextmanager

@@ -4,6 +4,8 @@ Every test uses its own namespace/veth/table names and subnet; a second
 namespace made by the test plays the internet behind a test-made uplink.
 """
 import json
+import pathlib
+import xml.etree.ElementTree as ET
 import socket
 import struct
 import subprocess
@@ -11,7 +13,7 @@ import threading
 
 import pytest
 
-from helper_support import (GROUP, PERMISSIVE_POLICY, Helper, Names, call, call_error, get_property,
+from helper_support import (BUILD, GROUP, IFACE, ROOT, PERMISSIVE_POLICY, Helper, Names, call, call_error, get_property,
                             helper_binary, in_namespace, ip_json, link_exists, netns_list, nft_table, nothing_made,
                             private_bus, remove_everything, run, server_namespace, helper_users, workdir,
                             write_config)
@@ -395,3 +397,37 @@ def test_check_prints_the_plan_and_help_documents_the_config(world):
     help_text = run([str(helper_binary()), "--help"]).stdout
     for word in ("SYNOPSIS", "--check", "--config FILE", "proxy_port", "fail_closed", "teardown_on_stop", "EXIT STATUS"):
         assert word in help_text
+
+
+def interface_members(xml_text):
+    """(kind, name, signature) of every member of our interface in introspection XML."""
+    root = ET.fromstring(xml_text)
+    iface = next(i for i in root.iter("interface") if i.get("name") == IFACE)
+    members = set()
+    for element in iface:
+        if element.tag in ("method", "signal"):
+            args = tuple((a.get("type"), a.get("direction", "out")) for a in element.iter("arg"))
+            members.add((element.tag, element.get("name"), args))
+        elif element.tag == "property":
+            members.add(("property", element.get("name"), element.get("type")))
+    return members
+
+
+def test_shipped_introspection_xml_matches_the_live_object(world):
+    h = world.start().wait_ready()
+    live = run(["busctl", "--system", "--xml-interface", "introspect", "org.cursorproxy.Helper1",
+                "/org/cursorproxy/Helper1"], env=h.env).stdout
+    shipped = (ROOT / "helper" / "org.cursorproxy.Helper1.xml").read_text()
+    assert interface_members(live) == interface_members(shipped)
+    assert ("method", "Up", (("b", "out"),)) in interface_members(shipped)
+
+
+def test_systemd_unit_verifies_clean(tmp_path):
+    unit = (BUILD / "helper" / "cursor-proxy-helper.service").read_text()
+    exec_line = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    installed_path = exec_line.split("=", 1)[1].split()[0]
+    copy = tmp_path / "cursor-proxy-helper.service"
+    copy.write_text(unit.replace(installed_path, str(BUILD / "helper" / "cursor-proxy-helper")))
+    r = run(["systemd-analyze", "verify", str(copy)], check=False)
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
+    assert "Type=dbus" in unit and "BusName=org.cursorproxy.Helper1" in unit
