@@ -2,6 +2,8 @@
 // what clients need to trust it.
 #include "ca/authority.hpp"
 #include "ca/key_file.hpp"
+#include "ca/leaf_cache.hpp"
+#include "ca/leaf_certificate.hpp"
 #include "ca/x509_builder.hpp"
 #include "cli/arg_parser.hpp"
 #include "cli/commands.hpp"
@@ -25,8 +27,9 @@ SYNOPSIS
     cursor-proxy ca init [--dir DIR] [--key-type ecdsa-p256|rsa2048] [--force]
                          [--permit-domain DOMAIN]... [--common-name CN]
     cursor-proxy ca show [--dir DIR] [--json]
+    cursor-proxy ca mint [--dir DIR] [--ip ADDRESS]... [HOST...]
 
-    cursor-proxy ca <init|show> --help shows the options of each.
+    cursor-proxy ca <init|show|mint> --help shows the options of each.
 )";
 
 std::string default_dir_text() { return ca::default_dir().string(); }
@@ -142,6 +145,40 @@ int show(std::span<const std::string> args) {
     return 0;
 }
 
+// Prints the leaf the proxy would present for these names: for checking a
+// CA with other tools (openssl verify) and for debugging trust problems.
+int mint(std::span<const std::string> args) {
+    ArgParser p("cursor-proxy ca mint", "print the leaf certificate the proxy would mint");
+    p.description(
+        "    Signs a leaf certificate for HOST names and IP addresses exactly as the proxy\n"
+        "    does on first use (first HOST is the SNI) and prints it as PEM. Its key is the\n"
+        "    shared leaf.key. Needs read access to ca.key and leaf.key.");
+    p.option("dir", "DIR", "Directory holding the CA files.", default_dir_text());
+    p.multi("ip", "ADDRESS", "IP address SAN (the original destination when there is no SNI).");
+    p.rest("HOST", "DNS names; the first one is treated as the SNI.");
+    const ParsedArgs a = p.parse(args);
+    if (a.help_requested) {
+        fmt::print("{}", p.help());
+        return 0;
+    }
+    if (a.positionals.empty() && !a.has("ip")) throw UsageError("ca mint: give at least one HOST or --ip ADDRESS");
+    ca::LeafRequest request;
+    if (!a.positionals.empty()) request.sni = a.positionals.front();
+    request.dns_names = a.positionals;
+    request.ip_addresses = a.all("ip");
+    for (const std::string& ip : request.ip_addresses) {
+        if (!ca::is_ip_address(ip)) throw UsageError(fmt::format("--ip: '{}' is not an IP address", ip));
+    }
+    const ca::Authority authority = ca::Authority::load(a.get("dir"));
+    try {
+        auto leaf = ca::mint_leaf(authority, ca::leaf_names(request, authority.has_name_constraints()), {});
+        fmt::print("{}", ca::certificate_pem(leaf.get()));
+    } catch (const std::runtime_error& e) {
+        throw UserError(fmt::format("ca mint: {}", e.what()));
+    }
+    return 0;
+}
+
 }  // namespace
 
 int ca_command(std::span<const std::string> args) {
@@ -153,11 +190,12 @@ int ca_command(std::span<const std::string> args) {
     std::span<const std::string> rest = args.subspan(1);
     if (sub == "init") return init(rest);
     if (sub == "show") return show(rest);
+    if (sub == "mint") return mint(rest);
     if (sub == "--help" || sub == "-h" || sub == "help") {
         fmt::print("{}", kUsage);
         return 0;
     }
-    throw UsageError(fmt::format("ca: unknown subcommand '{}' (expected init or show; see cursor-proxy ca --help)", sub));
+    throw UsageError(fmt::format("ca: unknown subcommand '{}' (expected init, show or mint; see cursor-proxy ca --help)", sub));
 }
 
 }  // namespace cursor_proxy::cli

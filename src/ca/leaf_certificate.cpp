@@ -22,11 +22,6 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-bool is_ip_address(const std::string& text) {
-    bssl::UniquePtr<ASN1_OCTET_STRING> octets(a2i_IPADDRESS(text.c_str()));
-    return octets != nullptr;
-}
-
 void add_unique(std::vector<std::string>& list, std::string value) {
     if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }

@@ -100,6 +100,12 @@ bool is_dns_name(std::string_view name, bool allow_wildcard) {
     return label != 0;
 }
 
+bool is_ip_address(const std::string& text) {
+    bssl::UniquePtr<ASN1_OCTET_STRING> octets(a2i_IPADDRESS(text.c_str()));
+    ERR_clear_error();  // a2i_IPADDRESS leaves nothing useful on failure
+    return octets != nullptr;
+}
+
 std::string ssl_error_text() {
     std::string out;
     while (uint32_t code = ERR_get_error()) {

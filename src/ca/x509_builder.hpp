@@ -63,6 +63,9 @@ std::string format_utc(std::chrono::system_clock::time_point time);  // "2025-01
 // allow_wildcard a leading "*." label is accepted too.
 bool is_dns_name(std::string_view name, bool allow_wildcard);
 
+// An IPv4 or IPv6 address in text form ("10.0.0.1", "::1").
+bool is_ip_address(const std::string& text);
+
 // Text from BoringSSL's error queue (and clears it), for exception messages.
 std::string ssl_error_text();
 
