@@ -21,6 +21,7 @@ let
           <allow send_destination="${busName}"/>
         </policy>
         <policy context="default">
+          <deny own="${busName}"/>
           <allow send_destination="${busName}" send_interface="org.freedesktop.DBus.Introspectable"/>
           <allow send_destination="${busName}" send_interface="org.freedesktop.DBus.Peer"/>
           <allow send_destination="${busName}" send_interface="org.freedesktop.DBus.Properties" send_member="Get"/>

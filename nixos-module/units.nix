@@ -97,11 +97,11 @@ in
     # D-Bus activated (see bus.nix): the first Up starts it.
     systemd.services.cursor-proxy-helper = {
       description = "cursor-proxy root helper: network namespace, veth and nftables for Cursor";
-      after = [ "network.target" ];
+      after = [ "dbus.service" "network.target" ];
       serviceConfig = {
         Type = "dbus";
         BusName = "org.cursorproxy.Helper1";
-        ExecStart = "${cfg.package}/bin/cursor-proxy-helper --config ${helperConfig}";
+        ExecStart = "${cfg.package}/libexec/cursor-proxy-helper --config ${helperConfig}";
         Restart = "on-failure";
         RuntimeDirectory = "cursor-proxy-helper";
         # Its record of what it made must survive a restart (reconciliation).
@@ -112,8 +112,8 @@ in
         # ...): the helper bind-mounts /run/netns/NAME, and a mount made in a
         # private mount namespace would be invisible to everyone else.
         NoNewPrivileges = true;
-        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" ];
-        RestrictAddressFamilies = [ "AF_UNIX" "AF_NETLINK" "AF_INET" ];
+        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_DAC_OVERRIDE" ];
+        RestrictAddressFamilies = [ "AF_UNIX" "AF_NETLINK" ];
         IPAddressDeny = "any";
         RestrictNamespaces = "net";
         RestrictRealtime = true;
@@ -121,7 +121,7 @@ in
         LockPersonality = true;
         MemoryDenyWriteExecute = true;
         SystemCallArchitectures = "native";
-        SystemCallFilter = [ "@system-service" "@mount" ];
+        SystemCallFilter = [ "@system-service" "@mount" "setns" "unshare" ];
         SystemCallErrorNumber = "EPERM";
       };
     };

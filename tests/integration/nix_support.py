@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("BUILDDIR", ROOT / "build"))  # as conftest.py
 NIX_FLAGS = ["--extra-experimental-features", "nix-command flakes"]
 
 
@@ -78,10 +79,9 @@ def copy_flake_source(dest: pathlib.Path) -> pathlib.Path:
 def fake_package(base: pathlib.Path) -> pathlib.Path:
     """A package directory whose executables exist (copies of /bin/true), so
     systemd-analyze verify finds every ExecStart."""
-    bin_dir = base / "bin"
-    bin_dir.mkdir(parents=True)
-    for name in ("cursor-proxy", "cursor-proxy-helper", "cursor-proxy-launch"):
-        shutil.copy("/bin/true", bin_dir / name)
+    for name in ("bin/cursor-proxy", "bin/cursor-proxy-launch", "libexec/cursor-proxy-helper"):
+        (base / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy("/bin/true", base / name)
     return base
 
 

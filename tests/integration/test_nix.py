@@ -15,7 +15,7 @@ import tempfile
 
 import pytest
 
-from nix_support import ROOT, IsolatedNix, copy_flake_source, fake_package, require, write_units
+from nix_support import BUILD, ROOT, IsolatedNix, copy_flake_source, fake_package, require, write_units
 
 PIN = {
     "lastModified": 1767313136,
@@ -148,7 +148,7 @@ def test_helper_unit_and_config(evaluated):
     assert "Type=dbus" in lines and "BusName=org.cursorproxy.Helper1" in lines
     assert not any(l.startswith("User=") for l in lines), "the helper runs as root"
     exec_start = [l for l in lines if l.startswith("ExecStart=")]
-    assert exec_start == [f"ExecStart={package}/bin/cursor-proxy-helper --config {out['helperConfigFile']}"]
+    assert exec_start == [f"ExecStart={package}/libexec/cursor-proxy-helper --config {out['helperConfigFile']}"]
     config = pathlib.Path(out["helperConfigFile"]).read_text()
     settings = dict(l.split(" = ", 1) for l in config.splitlines() if l and not l.startswith("#"))
     assert settings == {"namespace": "cursor-proxy", "subnet": "10.200.1.0/24", "proxy_port": "8443", "uplink": "auto",
@@ -289,3 +289,83 @@ def test_units_exposure_score(evaluated, workdir, unit, threshold):
     assert score, r.stdout + r.stderr
     assert float(score.group(1)) <= threshold, r.stdout
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+# --- the polkit rule, run by node with polkit's rule API -------------------
+
+POLKIT_HARNESS = r"""
+const rules = [];
+const polkit = { Result: { YES: "yes", NO: "no" }, addRule: (f) => rules.push(f) };
+eval(require("fs").readFileSync(process.argv[1], "utf8"));
+const cases = JSON.parse(process.argv[2]);
+const decide = (c) => {
+  const action = { id: c.action, lookup: (k) => c.details[k] };
+  const subject = { user: c.user, isInGroup: (g) => c.groups.includes(g) };
+  for (const r of rules) { const v = r(action, subject); if (v !== undefined) return v; }
+  return "not decided";
+};
+console.log(JSON.stringify(cases.map(decide)));
+"""
+
+
+def test_polkit_rule_allows_only_your_own_cursor_unit(evaluated, workdir):
+    node = require("node")
+    _, _, out = evaluated
+    rule = workdir / "rule.js"
+    rule.write_text(out["polkit"]["extraConfig"])
+    manage = "org.freedesktop.systemd1.manage-units"
+
+    def case(user, groups, unit, verb="start", action=manage):
+        return {"user": user, "groups": groups, "action": action, "details": {"unit": unit, "verb": verb}}
+
+    cases = [
+        (case("alice", ["users"], "cursor-proxy-cursor@alice.service"), "yes"),
+        (case("alice", ["users"], "cursor-proxy-cursor@alice.service", "stop"), "yes"),
+        (case("alice", ["users"], "cursor-proxy-cursor@bob.service"), "not decided"),
+        (case("alice", ["users"], "cursor-proxy-cursor@root.service"), "not decided"),
+        (case("alice", ["users"], "cursor-proxy.service", "stop"), "not decided"),
+        (case("alice", ["users"], "cursor-proxy-cursor@alice.service", "enable"), "not decided"),
+        (case("mallory", ["wheel"], "cursor-proxy-cursor@mallory.service"), "not decided"),
+        (case("alice", ["users"], "cursor-proxy-cursor@alice.service", action="org.freedesktop.login1.reboot"),
+         "not decided"),
+    ]
+    r = subprocess.run([node, "-e", POLKIT_HARNESS, str(rule), json.dumps([c for c, _ in cases])],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == [want for _, want in cases]
+
+
+# --- the generated helper config, read by the real helper ----------------
+
+def helper_check(config_path):
+    helper = BUILD / "helper" / "cursor-proxy-helper"
+    assert helper.exists(), f"{helper} missing: run scripts/build first"
+    return subprocess.run([str(helper), "--check", "--config", str(config_path)], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_real_helper_accepts_the_generated_config(workdir):
+    nix = IsolatedNix(workdir / "nix")
+    out = nix.eval_module_ok(fake_package(workdir / "pkg"), """{
+        namespace = "cp-nix-check"; subnet = "10.231.77.0/30"; port = 9443; failClosed = true;
+        dns = [ "192.0.2.53" ]; allowedGroup = "cursor-users"; }""")
+    r = helper_check(out["helperConfigFile"])
+    text = r.stdout + r.stderr
+    # --check may report a host check (e.g. no uplink here), never a config error.
+    assert "BadConfig" not in text and "unknown key" not in text, text
+    # The helper expects the proxy exactly where the module's unit makes it listen.
+    listen = re.search(r"--listen (\S+)", out["units"]["cursor-proxy.service"]).group(1)
+    assert listen == "10.231.77.1:9443"
+    assert f"proxy        expected on {listen}" in text, text
+    assert "pinned at /run/netns/cp-nix-check" in text and "/etc/netns/cp-nix-check/resolv.conf" in text, text
+    assert "Up/Down: root and group cursor-users" in text, text
+
+
+def test_real_helper_rejects_a_mangled_generated_config(workdir):
+    nix = IsolatedNix(workdir / "nix")
+    out = nix.eval_module_ok(fake_package(workdir / "pkg"))
+    mangled = workdir / "helper.conf"
+    mangled.write_text(pathlib.Path(out["helperConfigFile"]).read_text().replace("proxy_port", "proxy_prot"))
+    r = helper_check(mangled)
+    assert r.returncode != 0
+    assert "unknown key 'proxy_prot'" in r.stdout + r.stderr
