@@ -37,77 +37,34 @@ TablePlan plan_table(const Config& c, const std::string& uplink) {
         {"forward", "filter", "forward", NF_INET_FORWARD, 0},
         {"postrouting", "nat", "postrouting", NF_INET_POST_ROUTING, 100},
     };
-    auto rule = [&](std::string chain) {
-        RuleSpec r;
-        r.chain = std::move(chain);
-        return r;
-    };
+    const std::uint8_t tcp = IPPROTO_TCP, udp = IPPROTO_UDP;
+    auto add = [&](RuleSpec r) { p.rules.push_back(std::move(r)); };
+
     // NAT where the proxy's socket lives, so SO_ORIGINAL_DST works there.
-    RuleSpec redirect = rule("prerouting");
-    redirect.iifname = veth;
-    redirect.l4proto = IPPROTO_TCP;
-    redirect.dport = 443;
-    redirect.action = A::redirect;
-    redirect.redirect_port = c.proxy_port;
-    p.rules.push_back(redirect);
+    add({.chain = "prerouting", .iifname = veth, .l4proto = tcp, .dport = 443, .action = A::redirect,
+         .redirect_port = c.proxy_port});
 
     // input: the redirected connections reach the proxy; QUIC and IPv6 do not.
-    RuleSpec to_proxy = rule("input");
-    to_proxy.iifname = veth;
-    to_proxy.l4proto = IPPROTO_TCP;
-    to_proxy.dport = c.proxy_port;
-    p.rules.push_back(to_proxy);
+    add({.chain = "input", .iifname = veth, .l4proto = tcp, .dport = c.proxy_port});
     for (const char* chain : {"input", "forward"}) {
-        RuleSpec quic = rule(chain);
-        quic.iifname = veth;
-        quic.l4proto = IPPROTO_UDP;
-        quic.dport = 443;
-        quic.action = A::drop;
-        p.rules.push_back(quic);
-        RuleSpec v6 = rule(chain);
-        v6.iifname = veth;
-        v6.nfproto = NFPROTO_IPV6;
-        v6.action = A::drop;
-        p.rules.push_back(v6);
+        add({.chain = chain, .iifname = veth, .l4proto = udp, .dport = 443, .action = A::drop});
+        add({.chain = chain, .iifname = veth, .nfproto = NFPROTO_IPV6, .action = A::drop});
     }
 
     // forward: out of the uplink only (fail-closed: DNS only), replies back in.
     if (c.fail_closed) {
-        for (std::uint8_t proto : {std::uint8_t{IPPROTO_UDP}, std::uint8_t{IPPROTO_TCP}}) {
-            RuleSpec dns = rule("forward");
-            dns.iifname = veth;
-            dns.oifname = uplink;
-            dns.l4proto = proto;
-            dns.dport = 53;
-            p.rules.push_back(dns);
-        }
+        for (std::uint8_t proto : {udp, tcp})
+            add({.chain = "forward", .iifname = veth, .oifname = uplink, .l4proto = proto, .dport = 53});
     } else {
-        RuleSpec out = rule("forward");
-        out.iifname = veth;
-        out.oifname = uplink;
-        p.rules.push_back(out);
+        add({.chain = "forward", .iifname = veth, .oifname = uplink});
     }
-    RuleSpec rest_out = rule("forward");
-    rest_out.iifname = veth;
-    rest_out.action = A::drop;
-    p.rules.push_back(rest_out);
-    RuleSpec back = rule("forward");
-    back.iifname = uplink;
-    back.oifname = veth;
-    back.ct_established = true;
-    p.rules.push_back(back);
-    RuleSpec rest_in = rule("forward");
-    rest_in.oifname = veth;
-    rest_in.action = A::drop;
-    p.rules.push_back(rest_in);
+    add({.chain = "forward", .iifname = veth, .action = A::drop});
+    add({.chain = "forward", .iifname = uplink, .oifname = veth, .ct_established = true});
+    add({.chain = "forward", .oifname = veth, .action = A::drop});
 
     // postrouting sees no input interface, so match the namespace's source.
-    RuleSpec masq = rule("postrouting");
-    masq.nfproto = NFPROTO_IPV4;
-    masq.saddr = c.subnet;
-    masq.oifname = uplink;
-    masq.action = A::masquerade;
-    p.rules.push_back(masq);
+    add({.chain = "postrouting", .oifname = uplink, .nfproto = NFPROTO_IPV4, .saddr = c.subnet,
+         .action = A::masquerade});
     return p;
 }
 

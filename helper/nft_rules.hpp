@@ -21,12 +21,14 @@ struct ChainSpec {
 
 struct RuleSpec {
     enum class Action { accept, drop, redirect, masquerade };
-    std::string chain;
-    std::string iifname, oifname;       // empty: any
-    std::optional<int> nfproto;         // NFPROTO_IPV4 / NFPROTO_IPV6
-    std::optional<std::uint8_t> l4proto;  // IPPROTO_TCP / IPPROTO_UDP
-    std::optional<std::uint16_t> dport;
-    std::optional<Ipv4Prefix> saddr;
+    // Every member has an initializer so rules can be written with
+    // designated initializers naming only what they match.
+    std::string chain{};
+    std::string iifname{}, oifname{};     // empty: any
+    std::optional<int> nfproto{};         // NFPROTO_IPV4 / NFPROTO_IPV6
+    std::optional<std::uint8_t> l4proto{};  // IPPROTO_TCP / IPPROTO_UDP
+    std::optional<std::uint16_t> dport{};
+    std::optional<Ipv4Prefix> saddr{};
     bool ct_established = false;        // ct state established,related
     Action action = Action::accept;
     std::uint16_t redirect_port = 0;

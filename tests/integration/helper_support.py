@@ -221,14 +221,18 @@ class Helper:
         return self.proc.returncode
 
 
+def as_user(user, cmd):
+    """cmd as is (root) or, with user=(uid, gid, groups), run through setpriv."""
+    if user is None:
+        return cmd
+    uid, gid, groups = user
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}",
+            f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups", *cmd]
+
+
 def busctl(env, *args, user=None, check=True):
     """busctl --system as root or, with user=(uid, gid, groups), as someone else."""
-    cmd = ["busctl", "--system", "--json=short", *args]
-    if user is not None:
-        uid, gid, groups = user
-        cmd = ["setpriv", f"--reuid={uid}", f"--regid={gid}",
-               f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups", *cmd]
-    return run(cmd, check=check, env=env)
+    return run(as_user(user, ["busctl", "--system", "--json=short", *args]), check=check, env=env)
 
 
 def call(env, method, user=None, check=True):
@@ -279,11 +283,7 @@ def workdir():
 def call_error(env, method, user=None):
     """Calls a method expecting a D-Bus error; returns (error name, message)."""
     cmd = ["dbus-send", "--system", "--print-reply", f"--dest={BUS_NAME}", OBJECT, f"{IFACE}.{method}"]
-    if user is not None:
-        uid, gid, groups = user
-        cmd = ["setpriv", f"--reuid={uid}", f"--regid={gid}",
-               f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups", *cmd]
-    r = run(cmd, check=False, env=env)
+    r = run(as_user(user, cmd), check=False, env=env)
     assert r.returncode != 0, f"{method} succeeded but an error was expected: {r.stdout}"
     # dbus-send prints "Error <name>: <message>"
     line = r.stderr.strip().splitlines()[0]

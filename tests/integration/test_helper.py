@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from helper_support import (BUILD, GROUP, IFACE, ROOT, PERMISSIVE_POLICY, Helper, Names, call, call_error, get_property,
+from helper_support import (BUILD, GROUP, as_user, IFACE, ROOT, PERMISSIVE_POLICY, Helper, Names, call, call_error, get_property,
                             helper_binary, in_namespace, ip_json, link_exists, netns_list, nft_table, nothing_made,
                             private_bus, remove_everything, run, server_namespace, helper_users, workdir,
                             write_config)
@@ -320,10 +320,9 @@ def test_helper_checks_callers_even_under_a_permissive_policy(users):
 
 
 def test_only_root_may_own_the_bus_name(world, users):
-    for uid, gid, groups in users:
-        r = run(["setpriv", f"--reuid={uid}", f"--regid={gid}", f"--groups={','.join(map(str, groups))}",
-                 "dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-                 "org.freedesktop.DBus.RequestName", "string:org.cursorproxy.Helper1", "uint32:0"],
+    for user in users:
+        r = run(as_user(user, ["dbus-send", "--system", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                 "org.freedesktop.DBus.RequestName", "string:org.cursorproxy.Helper1", "uint32:0"]),
                 check=False, env=dict(DBUS_SYSTEM_BUS_ADDRESS=world.address, PATH="/usr/bin:/bin"))
         assert r.returncode != 0 and "org.freedesktop.DBus.Error.AccessDenied" in r.stderr, r.stdout + r.stderr
     # root may
