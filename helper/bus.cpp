@@ -94,10 +94,22 @@ int run_action(sd_bus_message* m, BusService& svc, sd_bus_error* error, Action a
     return sd_bus_reply_method_return(m, "b", changed);
 }
 
+// Whether the system already is as asked (the early, unauthorised return).
+// An inspection failure means "not sure": go on, and let the action report it.
+template <typename Test>
+bool already(Manager& manager, Test test) {
+    try {
+        return test(manager.inspect());
+    } catch (const std::exception& e) {
+        log::warning("cannot inspect the network: {}", e.what());
+        return false;
+    }
+}
+
 int method_up(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     auto& svc = service(userdata);
     auto& manager = svc.manager();
-    if (manager.state() == State::up && manager.inspect().complete())
+    if (manager.state() == State::up && already(manager, [](const Inspection& i) { return i.complete(); }))
         return sd_bus_reply_method_return(m, "b", false);
     if (int r = authorise_change(m, manager.config(), error); r < 0) return r;
     return run_action(m, svc, error, [&] { return manager.up(); });
@@ -106,7 +118,7 @@ int method_up(sd_bus_message* m, void* userdata, sd_bus_error* error) {
 int method_down(sd_bus_message* m, void* userdata, sd_bus_error* error) {
     auto& svc = service(userdata);
     auto& manager = svc.manager();
-    if (manager.state() == State::down && !manager.inspect().any())
+    if (manager.state() == State::down && already(manager, [](const Inspection& i) { return !i.any(); }))
         return sd_bus_reply_method_return(m, "b", false);
     if (int r = authorise_change(m, manager.config(), error); r < 0) return r;
     return run_action(m, svc, error, [&] { return manager.down(); });

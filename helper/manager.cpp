@@ -28,6 +28,14 @@ const char* state_name(State state) {
     return "unknown";
 }
 
+namespace {
+// A kernel without IPv6 has no such sysctl, and nothing to disable.
+void disable_ipv6(const std::string& conf) {
+    auto key = "net/ipv6/conf/" + conf + "/disable_ipv6";
+    if (read_sysctl(key)) write_sysctl(key, "1");
+}
+}  // namespace
+
 Manager::Manager(Config config) : config_(std::move(config)) {}
 
 std::string Manager::preflight() const {
@@ -108,8 +116,8 @@ bool Manager::up() {
         auto ns = open_namespace(config_.namespace_path());
         run_in_namespace(ns.get(), [&] {
             // No IPv6 inside: it could not go through the IPv4-only redirect.
-            write_sysctl("net/ipv6/conf/all/disable_ipv6", "1");
-            write_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
+            disable_ipv6("all");
+            disable_ipv6("default");
             auto sock = open_route_socket();
             set_link_up(sock.get(), "lo");
             set_only_ipv4_address(sock.get(), config_.namespace_interface, config_.namespace_address(), len);
@@ -117,7 +125,7 @@ bool Manager::up() {
             replace_default_route(sock.get(), config_.namespace_interface, config_.host_address());
         });
         auto host = open_route_socket();
-        write_sysctl("net/ipv6/conf/" + config_.host_interface + "/disable_ipv6", "1");
+        disable_ipv6(config_.host_interface);
         set_only_ipv4_address(host.get(), config_.host_interface, config_.host_address(), len);
         set_link_up(host.get(), config_.host_interface);
         step_done(3, "addresses and routes");
