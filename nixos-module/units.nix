@@ -41,6 +41,17 @@ let
     fail_closed = ${lib.boolToString cfg.failClosed}
     allowed_group = ${cfg.allowedGroup}
   '';
+
+  # Confinement both daemons get; neither needs a mount namespace for it.
+  confinement = {
+    NoNewPrivileges = true;
+    RestrictRealtime = true;
+    RestrictSUIDSGID = true;
+    LockPersonality = true;
+    MemoryDenyWriteExecute = true;
+    SystemCallArchitectures = "native";
+    SystemCallErrorNumber = "EPERM";
+  };
 in
 {
   config = mkIf cfg.enable {
@@ -65,7 +76,6 @@ in
         UMask = "0077";
         LimitNOFILE = 65536;
 
-        NoNewPrivileges = true;
         ProtectSystem = "strict";
         ProtectHome = true;
         PrivateTmp = true;
@@ -82,16 +92,10 @@ in
         AmbientCapabilities = "";
         RestrictAddressFamilies = [ "AF_INET" "AF_INET6" "AF_UNIX" ];
         RestrictNamespaces = true;
-        RestrictRealtime = true;
-        RestrictSUIDSGID = true;
-        LockPersonality = true;
-        MemoryDenyWriteExecute = true;
         RemoveIPC = true;
         PrivateUsers = true;
-        SystemCallArchitectures = "native";
         SystemCallFilter = [ "@system-service" "~@privileged @resources" ];
-        SystemCallErrorNumber = "EPERM";
-      };
+      } // confinement;
     };
 
     # D-Bus activated (see bus.nix): the first Up starts it.
@@ -111,19 +115,12 @@ in
         # PrivateTmp, ProtectHome, PrivateDevices, ProtectKernel*, ReadWritePaths,
         # ...): the helper bind-mounts /run/netns/NAME, and a mount made in a
         # private mount namespace would be invisible to everyone else.
-        NoNewPrivileges = true;
         CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_DAC_OVERRIDE" ];
         RestrictAddressFamilies = [ "AF_UNIX" "AF_NETLINK" ];
         IPAddressDeny = "any";
         RestrictNamespaces = "net";
-        RestrictRealtime = true;
-        RestrictSUIDSGID = true;
-        LockPersonality = true;
-        MemoryDenyWriteExecute = true;
-        SystemCallArchitectures = "native";
         SystemCallFilter = [ "@system-service" "@mount" "setns" "unshare" ];
-        SystemCallErrorNumber = "EPERM";
-      };
+      } // confinement;
     };
 
     # Started by cursor-proxy-launch as cursor-proxy-cursor@$USER.service; the
