@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <stdexcept>
 
 namespace cursor_proxy::cli {
@@ -31,6 +32,14 @@ SYNOPSIS
 
     cursor-proxy ca <init|show|mint> --help shows the options of each.
 )";
+
+// The parsed arguments, or nothing when --help was asked for (and printed).
+std::optional<ParsedArgs> parse_or_print_help(const ArgParser& parser, std::span<const std::string> args) {
+    ParsedArgs parsed = parser.parse(args);
+    if (!parsed.help_requested) return parsed;
+    fmt::print("{}", parser.help());
+    return std::nullopt;
+}
 
 std::string default_dir_text() { return ca::default_dir().string(); }
 
@@ -55,11 +64,9 @@ int init(std::span<const std::string> args) {
     p.section("EXAMPLES",
               "    cursor-proxy ca init --dir /var/lib/cursor-proxy \\\n"
               "        --permit-domain cursor.sh --permit-domain cursorapi.com");
-    const ParsedArgs a = p.parse(args);
-    if (a.help_requested) {
-        fmt::print("{}", p.help());
-        return 0;
-    }
+    const auto parsed = parse_or_print_help(p, args);
+    if (!parsed) return 0;
+    const ParsedArgs& a = *parsed;
     ca::InitOptions options;
     options.dir = a.get("dir");
     const std::string key_type = a.get("key-type");
@@ -87,11 +94,9 @@ int show(std::span<const std::string> args) {
     p.option("dir", "DIR", "Directory holding the CA files.", default_dir_text());
     p.flag("json", "Print one JSON object instead of text.");
     p.section("FILES", kFiles);
-    const ParsedArgs a = p.parse(args);
-    if (a.help_requested) {
-        fmt::print("{}", p.help());
-        return 0;
-    }
+    const auto parsed = parse_or_print_help(p, args);
+    if (!parsed) return 0;
+    const ParsedArgs& a = *parsed;
     const std::filesystem::path dir = a.get("dir");
     const std::filesystem::path cert_path = dir / ca::kCaCertFile;
     const std::filesystem::path pub_path = dir / ca::kLeafPublicKeyFile;
@@ -156,11 +161,9 @@ int mint(std::span<const std::string> args) {
     p.option("dir", "DIR", "Directory holding the CA files.", default_dir_text());
     p.multi("ip", "ADDRESS", "IP address SAN (the original destination when there is no SNI).");
     p.rest("HOST", "DNS names; the first one is treated as the SNI.");
-    const ParsedArgs a = p.parse(args);
-    if (a.help_requested) {
-        fmt::print("{}", p.help());
-        return 0;
-    }
+    const auto parsed = parse_or_print_help(p, args);
+    if (!parsed) return 0;
+    const ParsedArgs& a = *parsed;
     if (a.positionals.empty() && !a.has("ip")) throw UsageError("ca mint: give at least one HOST or --ip ADDRESS");
     ca::LeafRequest request;
     if (!a.positionals.empty()) request.sni = a.positionals.front();
