@@ -150,11 +150,16 @@ int Connection::on_header(SessionLeg& leg, const nghttp2_frame& frame, std::stri
     HalfStream& half = inbound(leg, *pair);
     half.header_bytes += field_cost(name, value);
     if (half.header_bytes > limits_.max_header_list_bytes) {
-        log::info("http2", "header list too large, stream reset",
-                  {{"connection", id_}, {"leg", leg.name()}, {"stream", frame.hd.stream_id},
-                   {"limit", limits_.max_header_list_bytes}});
-        // nghttp2 resets this stream with INTERNAL_ERROR and ignores the rest of its headers.
-        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        if (!pair->oversized_headers) {
+            log::info("http2", "header list too large, stream reset",
+                      {{"connection", id_}, {"leg", leg.name()}, {"stream", frame.hd.stream_id},
+                       {"limit", limits_.max_header_list_bytes}});
+            pair->oversized_headers = true;
+            half.headers.clear();
+            // The sender ignored our SETTINGS_MAX_HEADER_LIST_SIZE: a flood, not an accident.
+            reset(leg, frame.hd.stream_id, NGHTTP2_ENHANCE_YOUR_CALM);
+        }
+        return 0;  // nghttp2 still decodes the rest, keeping the HPACK table in step
     }
     half.headers.push_back({std::string(name), std::string(value)});
     return 0;
@@ -165,6 +170,7 @@ int Connection::on_frame_recv(SessionLeg& leg, const nghttp2_frame& frame) {
     switch (frame.hd.type) {
         case NGHTTP2_HEADERS: {
             StreamPair* pair = pair_on(leg, frame.hd.stream_id);
+            if (pair != nullptr && pair->oversized_headers) return 0;  // already reset
             if (pair == nullptr) {
                 // A response for a stream the client already gave up on.
                 if (leg.side() == Side::upstream) reset(leg, frame.hd.stream_id, NGHTTP2_CANCEL);

@@ -57,11 +57,18 @@ std::string SessionLeg::start(const Limits& limits) {
 bool SessionLeg::receive(std::span<const std::uint8_t> bytes) {
     read_since_tick = true;
     const ssize_type rv = mem_recv(session_.get(), bytes);
-    if (rv < 0) {
-        last_error = nghttp2_strerror(static_cast<int>(rv));
-        return false;
+    if (rv >= 0) return true;
+    const int error = static_cast<int>(rv);
+    last_error = nghttp2_strerror(error);
+    // nghttp2 answers most protocol errors itself with a GOAWAY and goes on;
+    // these end the session without one, so say why before closing.
+    std::uint32_t code = NGHTTP2_INTERNAL_ERROR;
+    if (error == NGHTTP2_ERR_FLOODED || error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) code = NGHTTP2_ENHANCE_YOUR_CALM;
+    if (error == NGHTTP2_ERR_BAD_CLIENT_MAGIC) code = NGHTTP2_PROTOCOL_ERROR;
+    if (int r = nghttp2_session_terminate_session(session_.get(), code); r != 0) {
+        last_error += std::string("; GOAWAY not queued: ") + nghttp2_strerror(r);
     }
-    return true;
+    return false;
 }
 
 bool SessionLeg::produce(std::vector<std::uint8_t>& out, std::size_t cap) {

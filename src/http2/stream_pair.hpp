@@ -31,6 +31,7 @@ struct StreamPair {
     bool client_closed = false;
     bool upstream_closed = false;
     bool final_response = false;          // a non-1xx response header block arrived
+    bool oversized_headers = false;       // a header list beyond the limit: reset, never relayed
     HalfStream request;
     HalfStream response;
     std::optional<observer::StreamEnd> reset;  // first reset seen, and by whom

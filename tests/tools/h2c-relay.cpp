@@ -4,14 +4,16 @@
 //
 // Listens on 127.0.0.1:LISTEN_PORT, connects each accepted connection to
 // 127.0.0.1:UPSTREAM_PORT and runs http2::relay between them. Prints one line
-// per observer event on stdout ("ready" once listening) so tests can check
-// what the relay reported. --bodies makes the observer ask for body bytes.
+// JSON line per observer event on stdout ({"event": "listening", "port": P}
+// first; LISTEN_PORT 0 picks a free port) so tests can check what the relay
+// reported. --bodies makes the observer ask for body bytes.
 #include "http2/relay.hpp"
 #include "log/log.hpp"
 #include "tls/tls_stream.hpp"
 
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,39 +24,45 @@ namespace {
 
 using namespace cursor_proxy;
 
+// One JSON object per line: {"event": ..., "connection": N, "stream": N, ...}.
+void emit(nlohmann::json event) { std::printf("%s\n", event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()); }
+
+nlohmann::json headers_json(const observer::Headers& headers) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& h : headers) list.push_back({h.name, h.value});
+    return list;
+}
+
+const char* name(observer::Direction d) { return d == observer::Direction::request ? "request" : "response"; }
+
 class PrintingObserver : public observer::Observer {
 public:
     explicit PrintingObserver(bool bodies) : bodies_(bodies) {}
     bool wants_bodies() const override { return bodies_; }
 
     void request_headers(observer::StreamKey key, const observer::Headers& headers) override {
-        print_headers("request_headers", key, headers);
+        emit({{"event", "request_headers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
+              {"headers", headers_json(headers)}});
     }
     void response_headers(observer::StreamKey key, const observer::Headers& headers) override {
-        print_headers("response_headers", key, headers);
+        emit({{"event", "response_headers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
+              {"headers", headers_json(headers)}});
     }
     void body_data(observer::StreamKey key, observer::Direction d, std::span<const std::uint8_t> bytes) override {
-        std::printf("body conn=%llu stream=%llu dir=%s bytes=%zu\n", ull(key.connection_id), ull(key.stream_id),
-                    name(d), bytes.size());
+        emit({{"event", "body"}, {"connection", key.connection_id}, {"stream", key.stream_id},
+              {"direction", name(d)}, {"bytes", bytes.size()}});
     }
     void trailers(observer::StreamKey key, observer::Direction d, const observer::Headers& headers) override {
-        print_headers(d == observer::Direction::request ? "request_trailers" : "response_trailers", key, headers);
+        emit({{"event", "trailers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
+              {"direction", name(d)}, {"headers", headers_json(headers)}});
     }
     void stream_closed(observer::StreamKey key, const observer::StreamEnd& end) override {
-        std::printf("stream_closed conn=%llu stream=%llu code=%u by=%s request_bytes=%llu response_bytes=%llu\n",
-                    ull(key.connection_id), ull(key.stream_id), end.error_code, name(end.reset_by),
-                    ull(end.request_bytes), ull(end.response_bytes));
+        emit({{"event", "stream_closed"}, {"connection", key.connection_id}, {"stream", key.stream_id},
+              {"error_code", end.error_code}, {"reset_by", name(end.reset_by)},
+              {"request_bytes", end.request_bytes}, {"response_bytes", end.response_bytes}});
     }
 
 private:
-    static unsigned long long ull(std::uint64_t v) { return v; }
-    static const char* name(observer::Direction d) { return d == observer::Direction::request ? "request" : "response"; }
-    void print_headers(const char* what, observer::StreamKey key, const observer::Headers& headers) {
-        std::string line = std::string(what) + " conn=" + std::to_string(key.connection_id) +
-                           " stream=" + std::to_string(key.stream_id);
-        for (const auto& h : headers) line += " " + h.name + "=" + h.value;
-        std::printf("%s\n", line.c_str());
-    }
     bool bodies_;
 };
 
@@ -65,14 +73,13 @@ asio::awaitable<void> serve(tls::TcpSocket client, std::uint16_t upstream_port, 
     auto [ec] = co_await upstream.async_connect({asio::ip::make_address("127.0.0.1"), upstream_port},
                                                 asio::experimental::as_tuple(asio::use_awaitable));
     if (ec) {
-        std::printf("upstream_connect_failed conn=%llu error=%s\n", static_cast<unsigned long long>(id),
-                    ec.message().c_str());
+        emit({{"event", "upstream_connect_failed"}, {"connection", id}, {"error", ec.message()}});
         co_return;
     }
     client.set_option(asio::ip::tcp::no_delay(true));
     upstream.set_option(asio::ip::tcp::no_delay(true));
     co_await http2::relay(client, upstream, id, observer, limits);
-    std::printf("connection_closed conn=%llu\n", static_cast<unsigned long long>(id));
+    emit({{"event", "connection_closed"}, {"connection", id}});
 }
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::uint16_t upstream_port,
@@ -130,7 +137,7 @@ int main(int argc, char** argv) {
     asio::co_spawn(io, accept_loop(acceptor, upstream_port, observer, limits), asio::detached);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code&, int) { io.stop(); });
-    std::printf("ready port=%u\n", acceptor.local_endpoint().port());
+    emit({{"event", "listening"}, {"port", acceptor.local_endpoint().port()}});
     io.run();
     return 0;
 }
