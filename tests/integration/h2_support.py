@@ -181,6 +181,7 @@ class H2Client:
 
     def __init__(self, port, settings=None, window=None, record_frames=True):
         self.record_frames = record_frames
+        self.h2_closed = False
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.conn.initiate_connection()
@@ -229,7 +230,13 @@ class H2Client:
             return []
         if self.record_frames:
             self.parser.feed(data)
-        new = self.conn.receive_data(data)
+        if self.h2_closed:
+            return [None]  # python3-h2 stops at a GOAWAY; the raw frames still tell what came
+        try:
+            new = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError:
+            self.h2_closed = True
+            return [None]
         for e in new:
             if isinstance(e, h2.events.DataReceived):
                 self.conn.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
@@ -256,6 +263,12 @@ class H2Client:
         reset = next((e.error_code for e in mine if isinstance(e, h2.events.StreamReset)), None)
         return headers, body, trailers, reset
 
+    def read_until_closed(self, timeout=10):
+        """Reads raw frames until the relay closes the connection."""
+        deadline = time.monotonic() + timeout
+        while self.pump(max(0.1, deadline - time.monotonic())):
+            assert time.monotonic() < deadline, "connection still open"
+
     def frames_on(self, sid):
         return [(t, f, len(p)) for t, f, s, p in self.parser.frames if s == sid]
 
@@ -273,6 +286,7 @@ class ScriptedUpstream:
     /big/N          N bytes of a pattern
     /reset          HEADERS, 1000 bytes, then RST_STREAM(ENHANCE_YOUR_CALM)
     /hang           HEADERS, then nothing (the client is expected to cancel)
+    /goaway         HEADERS, GOAWAY(NO_ERROR, this stream), then DATA "bye" with END_STREAM
     /die            HEADERS, then the TCP connection is closed
     Records the frames and resets it receives per stream."""
 
@@ -361,6 +375,13 @@ class ScriptedUpstream:
             sock.sendall(conn.data_to_send())
             time.sleep(0.1)
             conn.reset_stream(sid, ENHANCE_YOUR_CALM)
+        elif path == "/goaway":
+            conn.send_headers(sid, [(":status", "200")])
+            sock.sendall(conn.data_to_send())
+            # A graceful GOAWAY (python3-h2 would refuse to send anything after its own).
+            sock.sendall(frame(GOAWAY, 0, 0, struct.pack(">II", sid, NO_ERROR)))
+            time.sleep(0.1)
+            conn.send_data(sid, b"bye", end_stream=True)
         elif path in ("/hang", "/die", "/echo"):
             if path != "/echo":
                 conn.send_headers(sid, [(":status", "200")])

@@ -10,7 +10,7 @@ import pytest
 
 from h2_support import (CANCEL, CONTINUATION, DATA, END_HEADERS, END_STREAM, ENHANCE_YOUR_CALM, FLOW_CONTROL_ERROR,
                         FRAME_SIZE_ERROR, GOAWAY, HEADERS, INTERNAL_ERROR, PREFACE, PROTOCOL_ERROR, REFUSED_STREAM,
-                        RST_STREAM, SETTINGS, STREAM_CLOSED, WINDOW_UPDATE, FrameParser, H2Client, H2cRelay, ScriptedUpstream,
+                        NO_ERROR, RST_STREAM, SETTINGS, STREAM_CLOSED, WINDOW_UPDATE, FrameParser, H2Client, H2cRelay, ScriptedUpstream,
                         frame, pattern)
 
 
@@ -100,6 +100,22 @@ def test_upstream_death_resets_its_streams_and_spares_other_connections(relay):
     finally:
         bystander.close()
         victim.close()
+
+
+def test_upstream_goaway_lets_the_running_stream_finish_then_closes(client, relay):
+    sid = client.request("/goaway")
+    client.read_until_closed()
+    frames = [(t, f, s, p) for t, f, s, p in client.parser.frames if t in (DATA, GOAWAY)]
+    assert frames == [(GOAWAY, 0, 0, struct.pack(">II", sid, NO_ERROR)), (DATA, END_STREAM, sid, b"bye")]
+    relay.wait_event(lambda e: e["event"] == "connection_closed")
+
+
+def test_client_goaway_lets_the_running_stream_finish_and_ends_the_upstream_connection(client, upstream, relay):
+    sid = client.request("/trailers")
+    client.sock.sendall(frame(GOAWAY, 0, 0, struct.pack(">II", 0, NO_ERROR)))
+    headers, body, trailers, reset = client.finish(sid)
+    assert body == b"abc" and trailers == {"x-end": "yes"} and reset is None
+    relay.wait_event(lambda e: e["event"] == "connection_closed")
 
 
 @pytest.mark.parametrize("client_frame, upstream_frame", [(16384, 16777215), (16777215, 16384)])
