@@ -85,6 +85,12 @@ in
       description = "IPv4 resolvers written to /etc/netns/NAME/resolv.conf; empty takes the host's non-loopback resolvers.";
     };
 
+    upstreamCaFile = mkOption {
+      type = types.path;
+      default = "/etc/ssl/certs/ca-certificates.crt";
+      description = "PEM bundle the proxy verifies the real servers' certificates against (the system trust store).";
+    };
+
     extraArgs = mkOption {
       type = types.listOf types.str;
       default = [ ];

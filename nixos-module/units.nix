@@ -10,6 +10,8 @@ let
 
   runArgs =
     [ "--listen" "${subnet.hostAddress cfg.subnet}:${toString cfg.port}" "--data-dir" cfg.dataDir ]
+    # BoringSSL's built-in default paths do not match NixOS' /etc/ssl layout.
+    ++ [ "--upstream-ca" cfg.upstreamCaFile ]
     ++ optional (!cfg.capture.enable) "--no-capture"
     ++ optional (!cfg.capture.redact) "--no-redact"
     ++ optionals (cfg.capture.maxBytes != null) [ "--capture-max-bytes" (toString cfg.capture.maxBytes) ]

@@ -130,7 +130,7 @@ def test_proxy_unit_key_lines(evaluated):
         "CapabilityBoundingSet=", "SystemCallFilter=@system-service", "LimitNOFILE=65536",
         "RestrictAddressFamilies=AF_INET", "RestrictAddressFamilies=AF_INET6", "RestrictAddressFamilies=AF_UNIX",
         f"ExecStart={package}/bin/cursor-proxy run --listen 10.200.1.1:8443 --data-dir /var/lib/cursor-proxy"
-        " --no-capture-telemetry",
+        " --upstream-ca /etc/ssl/certs/ca-certificates.crt --no-capture-telemetry",
     ]:
         assert expected in lines, f"{expected!r} not in cursor-proxy.service"
     assert out["wantedBy"]["cursor-proxy.service"] == ["multi-user.target"]
@@ -196,12 +196,13 @@ def test_options_reach_the_units(workdir):
         port = 9000; subnet = "10.50.0.4/30"; namespace = "cp-test"; allowedGroup = "cursor-users";
         failClosed = true; dns = [ "192.0.2.53" "198.51.100.53" ]; uplink = "eth1";
         capture = { enable = false; redact = false; maxBytes = "2G"; excludeTelemetry = false; };
-        extraArgs = [ "--passthrough" "*.example.test" ];
+        extraArgs = [ "--passthrough" "*.example.test" ]; upstreamCaFile = "/etc/ssl/test-roots.pem";
         caCertificateFile = /etc/hostname;
     }""")
     proxy = unit_lines(out["units"]["cursor-proxy.service"])
     assert (f"ExecStart={package}/bin/cursor-proxy run --listen 10.50.0.5:9000 --data-dir /var/lib/cursor-proxy"
-            " --no-capture --no-redact --capture-max-bytes 2G --passthrough '*.example.test'") in proxy
+            " --upstream-ca /etc/ssl/test-roots.pem --no-capture --no-redact --capture-max-bytes 2G"
+            " --passthrough '*.example.test'") in proxy
     config = pathlib.Path(out["helperConfigFile"]).read_text()
     for line in ["namespace = cp-test", "subnet = 10.50.0.4/30", "proxy_port = 9000", "fail_closed = true",
                  "dns = 192.0.2.53,198.51.100.53", "uplink = eth1", "allowed_group = cursor-users"]:
