@@ -109,26 +109,36 @@ Event Parser::next(std::span<const std::uint8_t> input) {
     }
 }
 
-Event Parser::head_event(std::span<const std::uint8_t> input, std::size_t& used) {
-    auto rest = input.subspan(used);
+// Finds where a head or trailer section ends (`what` names it in errors).
+// Returns the event to hand back while it is incomplete or too big; else sets
+// `end` to the index just past its empty line.
+std::optional<Event> Parser::section_end(std::span<const std::uint8_t> rest, std::size_t used, std::string_view what,
+                                         std::size_t& end) {
     auto found = find_section_end(rest, std::min(scanned_, rest.size()));
-    if (found.bare_lf) return fail("line ends in a bare LF (CRLF required)", used);
+    if (found.bare_lf) return fail(fmt::format("bare LF in the {} (lines must end in CRLF)", what), used);
+    auto too_big = [&] { return fail(fmt::format("{} larger than {} bytes", what, limits_.max_header_bytes), used); };
     if (found.end == 0) {
-        if (rest.size() >= limits_.max_header_bytes)
-            return fail(fmt::format("head larger than {} bytes", limits_.max_header_bytes), used);
+        if (rest.size() >= limits_.max_header_bytes) return too_big();
         scanned_ = rest.size();
         return need_more(used);
     }
     scanned_ = 0;
-    if (found.end > limits_.max_header_bytes)
-        return fail(fmt::format("head larger than {} bytes", limits_.max_header_bytes), used);
+    if (found.end > limits_.max_header_bytes) return too_big();
+    end = found.end;
+    return std::nullopt;
+}
+
+Event Parser::head_event(std::span<const std::uint8_t> input, std::size_t& used) {
+    auto rest = input.subspan(used);
+    std::size_t end = 0;
+    if (auto stop = section_end(rest, used, "head", end)) return *stop;
     // The head text keeps its last CRLF but not the empty line.
-    auto text = as_text(rest.first(found.end - 2));
+    auto text = as_text(rest.first(end - 2));
     auto error = kind_ == MessageKind::request ? parse_request_head(text, limits_, head_)
                                                : parse_response_head(text, request_method_, limits_, head_);
     if (error) return fail(std::move(*error), used);
     trailers_.clear();
-    used += found.end;
+    used += end;
     switch (head_.framing) {
     case BodyFraming::none: state_ = State::message_end; break;
     case BodyFraming::content_length:
@@ -199,20 +209,11 @@ std::optional<Event> Parser::trailer_section(std::span<const std::uint8_t> input
         state_ = State::message_end;
         return std::nullopt;
     }
-    auto found = find_section_end(rest, std::min(scanned_, rest.size()));
-    if (found.bare_lf) return fail("trailer line ends in a bare LF (CRLF required)", used);
-    if (found.end == 0) {
-        if (rest.size() >= limits_.max_header_bytes)
-            return fail(fmt::format("trailers larger than {} bytes", limits_.max_header_bytes), used);
-        scanned_ = rest.size();
-        return need_more(used);
-    }
-    scanned_ = 0;
-    if (found.end > limits_.max_header_bytes)
-        return fail(fmt::format("trailers larger than {} bytes", limits_.max_header_bytes), used);
-    if (auto error = parse_field_lines(as_text(rest.first(found.end - 2)), limits_, trailers_))
+    std::size_t end = 0;
+    if (auto stop = section_end(rest, used, "trailers", end)) return *stop;
+    if (auto error = parse_field_lines(as_text(rest.first(end - 2)), limits_, trailers_))
         return fail("bad trailer: " + *error, used);
-    used += found.end;
+    used += end;
     state_ = State::message_end;
     return event(EventType::trailers, used);
 }

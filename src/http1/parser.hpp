@@ -71,6 +71,8 @@ private:
         switched, failed,
     };
 
+    std::optional<Event> section_end(std::span<const std::uint8_t> rest, std::size_t used, std::string_view what,
+                                     std::size_t& end);
     Event head_event(std::span<const std::uint8_t> input, std::size_t& used);
     std::optional<Event> chunk_size_line(std::span<const std::uint8_t> input, std::size_t& used);
     std::optional<Event> trailer_section(std::span<const std::uint8_t> input, std::size_t& used);

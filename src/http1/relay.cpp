@@ -26,6 +26,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -175,7 +176,8 @@ private:
     asio::awaitable<Outcome> idle_watchdog();
     asio::awaitable<Outcome> pump(Stream& from, Stream& to, ByteBuffer& buffer, Direction direction);
 
-    asio::awaitable<asio::error_code> read(Stream& from, ByteBuffer& buffer, std::size_t& n);
+    asio::awaitable<bool> read(Stream& from, ByteBuffer& buffer, Direction side, std::optional<Outcome>& stop);
+    asio::awaitable<std::optional<Outcome>> forward(Stream& to, ByteBuffer& buffer, std::size_t n, Direction side);
     asio::awaitable<asio::error_code> write(Stream& to, std::span<const std::uint8_t> bytes);
 
     void request_head(const MessageHead& head);
@@ -205,13 +207,32 @@ private:
     std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
 };
 
+std::string_view side_name(Direction side) { return side == Direction::request ? "client" : "upstream"; }
+
+// Reads more into the buffer: true when bytes came, false at the end of the
+// peer's stream or, with `stop` set, when cancelled or failed.
 template <typename Stream>
-asio::awaitable<asio::error_code> Relay<Stream>::read(Stream& from, ByteBuffer& buffer, std::size_t& n) {
+asio::awaitable<bool> Relay<Stream>::read(Stream& from, ByteBuffer& buffer, Direction side,
+                                          std::optional<Outcome>& stop) {
     auto [ec, got] = co_await from.async_read_some(buffer.free_space(), use_tuple);
     buffer.commit(got);
-    n = got;
     if (got > 0) last_activity_ = std::chrono::steady_clock::now();
-    co_return ec;
+    if (!ec) co_return true;
+    if (ec == asio::error::operation_aborted) stop = clean("cancelled", side);
+    else if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated)
+        stop = failure(fmt::format("reading from {} failed: {}", side_name(side), ec.message()), side);
+    co_return false;
+}
+
+// Writes the first n buffered bytes to the other side and drops them.
+template <typename Stream>
+asio::awaitable<std::optional<Outcome>> Relay<Stream>::forward(Stream& to, ByteBuffer& buffer, std::size_t n,
+                                                                Direction side) {
+    if (n == 0) co_return std::nullopt;
+    if (auto ec = co_await write(to, buffer.data().first(n)))
+        co_return failure(fmt::format("writing to {} failed: {}", side_name(side), ec.message()), side);
+    buffer.consume(n);
+    co_return std::nullopt;
 }
 
 template <typename Stream>
@@ -317,11 +338,7 @@ asio::awaitable<Outcome> Relay<Stream>::requests() {
             }
             }
         }
-        if (parsed > 0) {
-            if (auto ec = co_await write(upstream_, buffer.data().first(parsed)))
-                co_return failure("writing to upstream failed: " + ec.message(), Direction::response);
-            buffer.consume(parsed);
-        }
+        if (auto failed = co_await forward(upstream_, buffer, parsed, Direction::response)) co_return *failed;
         if (stop) co_return *stop;
         if (wait_for_upgrade) {
             if (!co_await upgrade_answered_.wait()) co_return clean("cancelled", Direction::request);
@@ -336,12 +353,9 @@ asio::awaitable<Outcome> Relay<Stream>::requests() {
             co_return clean("cancelled", Direction::request);
         }
         if (buffer.full()) co_return failure("request buffer full without progress", Direction::request);
-        std::size_t n = 0;
-        auto ec = co_await read(client_, buffer, n);
-        if (ec == asio::error::operation_aborted) co_return clean("cancelled", Direction::request);
-        if (ec && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated)
-            co_return failure("reading from client failed: " + ec.message(), Direction::request);
-        if (ec) {
+        std::optional<Outcome> stop_reading;
+        if (!co_await read(client_, buffer, Direction::request, stop_reading)) {
+            if (stop_reading) co_return *stop_reading;
             if (!parser.between_messages() || !buffer.empty())
                 co_return failure("client closed the connection in the middle of a request", Direction::request);
             no_more_requests_ = true;
@@ -406,23 +420,16 @@ asio::awaitable<Outcome> Relay<Stream>::responses() {
                 break;
             }
         }
-        if (parsed > 0) {
-            if (auto ec = co_await write(client_, buffer.data().first(parsed)))
-                co_return failure("writing to client failed: " + ec.message(), Direction::request);
-            buffer.consume(parsed);
-        }
+        if (auto failed = co_await forward(client_, buffer, parsed, Direction::request)) co_return *failed;
         if (stop) co_return *stop;
         if (switched_) {
             upgrade_answered_.set();
             co_return co_await pump(upstream_, client_, buffer, Direction::response);
         }
         if (buffer.full()) co_return failure("response buffer full without progress", Direction::response);
-        std::size_t n = 0;
-        auto ec = co_await read(upstream_, buffer, n);
-        if (ec == asio::error::operation_aborted) co_return clean("cancelled", Direction::response);
-        if (ec && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated)
-            co_return failure("reading from upstream failed: " + ec.message(), Direction::response);
-        if (ec) {
+        std::optional<Outcome> stop_reading;
+        if (!co_await read(upstream_, buffer, Direction::response, stop_reading)) {
+            if (stop_reading) co_return *stop_reading;
             Event e = parser.end_of_input();
             if (e.type == EventType::message_end) {  // a body read until close is complete
                 if (Exchange* exchange = awaiting_response()) exchange->response_done = true;
@@ -448,20 +455,18 @@ template <typename Stream>
 asio::awaitable<Outcome> Relay<Stream>::pump(Stream& from, Stream& to, ByteBuffer& buffer, Direction direction) {
     Signal& mine = direction == Direction::request ? client_pump_done_ : upstream_pump_done_;
     Signal& other = direction == Direction::request ? upstream_pump_done_ : client_pump_done_;
-    std::string_view source = direction == Direction::request ? "client" : "upstream";
+    Direction target = direction == Direction::request ? Direction::response : Direction::request;
     for (;;) {
-        if (!buffer.empty()) {
-            if (auto ec = co_await write(to, buffer.data()))
-                co_return failure(fmt::format("tunnel: writing {} bytes failed: {}", source, ec.message()), direction);
-            buffer.consume(buffer.data().size());
+        if (auto failed = co_await forward(to, buffer, buffer.data().size(), target)) co_return *failed;
+        std::optional<Outcome> stop_reading;
+        if (!co_await read(from, buffer, direction, stop_reading)) {
+            if (stop_reading) co_return *stop_reading;
+            break;
         }
-        std::size_t n = 0;
-        auto ec = co_await read(from, buffer, n);
-        if (ec == asio::error::operation_aborted) co_return clean("cancelled", direction);
-        if (ec && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated)
-            co_return failure(fmt::format("tunnel: reading from {} failed: {}", source, ec.message()), direction);
-        if (ec) break;
     }
+    // Over TCP the other direction may go on (half-close); TLS cannot tell the
+    // peer without closing, so there the tunnel ends with the first side.
+    if (!std::is_same_v<Stream, tls::TcpSocket>) co_return clean(fmt::format("tunnel closed by {}", side_name(direction)), direction);
     half_close(to);
     mine.set();
     co_await other.wait();  // returns at once if the other side is done already
