@@ -71,3 +71,30 @@ def test_bad_capture_options_are_usage_errors():
                                capture_output=True, text=True)
             assert r.returncode in (1, 2), r.stderr
             assert message in r.stderr
+
+
+def test_full_queue_drops_and_counts_without_waiting_and_marks_the_streams():
+    # Every body event (8 KiB) is larger than the whole queue (4 KiB), so each
+    # one is dropped at once; the small header and end events fit (the pauses
+    # let the writer empty the queue between them).
+    events = [open_conn(1)]
+    for i in range(20):
+        for e in chat_rpc(1, 2 * i + 1, ["x"], ["y"]):
+            if e["event"] == "body":
+                e["hex"] = (b"\0" * 8192).hex()
+                events.append(e)
+            else:
+                events += [e, {"event": "sleep", "ms": 20}]
+    bodies = sum(1 for e in events if e["event"] == "body")
+    with private_dir() as d:
+        directory = d / "captures"
+        r, counters = feed(events, "--capture-dir", directory, "--capture-queue-bytes", "4K")
+        assert r.returncode == 0
+        assert counters["capture.dropped_bytes"] == bodies * 8192
+        assert counters["capture.dropped_events"] == bodies
+        lines = capture_lines(directory)
+        lost = {l["rpc"] for l in lines if l["type"] == "lost"}
+        assert len(lost) == 20  # every stream says it lost events
+        ends = [l for l in lines if l["type"] == "end"]
+        assert len(ends) == 20 and not any(l["complete"] for l in ends)
+        assert not [l for l in lines if l["type"] == "message"]
