@@ -1,12 +1,13 @@
 // Test tool: the HTTP/2 relay over plain TCP (h2c, prior knowledge).
 //
-//   h2c-relay LISTEN_PORT UPSTREAM_PORT [--bodies] [--stream-window N] [--connection-window N]
+//   h2c-relay LISTEN_PORT UPSTREAM_PORT [--bodies] [--quiet] [--stream-window N] [--connection-window N]
 //
 // Listens on 127.0.0.1:LISTEN_PORT, connects each accepted connection to
 // 127.0.0.1:UPSTREAM_PORT and runs http2::relay between them. Prints one line
 // JSON line per observer event on stdout ({"event": "listening", "port": P}
 // first; LISTEN_PORT 0 picks a free port) so tests can check what the relay
-// reported. --bodies makes the observer ask for body bytes.
+// reported. --bodies makes the observer ask for body bytes; --quiet uses the
+// null observer and prints only the "listening" line (for bench/run).
 #include "http2/relay.hpp"
 #include "log/log.hpp"
 #include "tls/tls_stream.hpp"
@@ -67,7 +68,7 @@ private:
 };
 
 asio::awaitable<void> serve(tls::TcpSocket client, std::uint16_t upstream_port, std::uint64_t id,
-                            PrintingObserver& observer, const http2::Limits& limits) {
+                            observer::Observer& observer, const http2::Limits& limits) {
     auto executor = co_await asio::this_coro::executor;
     tls::TcpSocket upstream(executor);
     auto [ec] = co_await upstream.async_connect({asio::ip::make_address("127.0.0.1"), upstream_port},
@@ -79,11 +80,11 @@ asio::awaitable<void> serve(tls::TcpSocket client, std::uint16_t upstream_port, 
     client.set_option(asio::ip::tcp::no_delay(true));
     upstream.set_option(asio::ip::tcp::no_delay(true));
     co_await http2::relay(client, upstream, id, observer, limits);
-    emit({{"event", "connection_closed"}, {"connection", id}});
+    if (&observer != &observer::null_observer()) emit({{"event", "connection_closed"}, {"connection", id}});
 }
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, std::uint16_t upstream_port,
-                                  PrintingObserver& observer, const http2::Limits& limits) {
+                                  observer::Observer& observer, const http2::Limits& limits) {
     std::uint64_t next_id = 1;
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
@@ -107,7 +108,7 @@ unsigned long number(const char* text, const char* what) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: h2c-relay LISTEN_PORT UPSTREAM_PORT [--bodies] [--stream-window N] "
+        std::fprintf(stderr, "usage: h2c-relay LISTEN_PORT UPSTREAM_PORT [--bodies] [--quiet] [--stream-window N] "
                              "[--connection-window N] [--verbose]\n");
         return 2;
     }
@@ -115,11 +116,14 @@ int main(int argc, char** argv) {
     const auto listen_port = static_cast<std::uint16_t>(number(argv[1], "LISTEN_PORT"));
     const auto upstream_port = static_cast<std::uint16_t>(number(argv[2], "UPSTREAM_PORT"));
     bool bodies = false;
+    bool quiet = false;
     http2::Limits limits;
     for (int i = 3; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--bodies") {
             bodies = true;
+        } else if (arg == "--quiet") {
+            quiet = true;
         } else if (arg == "--verbose") {
             log::set_level(log::Level::debug);
         } else if (arg == "--stream-window" && i + 1 < argc) {
@@ -133,7 +137,8 @@ int main(int argc, char** argv) {
     }
     asio::io_context io;
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), listen_port});
-    PrintingObserver observer(bodies);
+    PrintingObserver printing(bodies);
+    observer::Observer& observer = quiet ? observer::null_observer() : printing;
     asio::co_spawn(io, accept_loop(acceptor, upstream_port, observer, limits), asio::detached);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code&, int) { io.stop(); });

@@ -80,3 +80,25 @@ TEST_CASE("clear drops everything and reports how much was held") {
     buffer.append(pattern(5));
     CHECK(buffer.size() == 5);
 }
+
+TEST_CASE("a stream that never drains keeps its order over many blocks") {
+    StreamBuffer buffer;
+    const auto input = pattern(200 * StreamBuffer::block_bytes);
+    std::vector<std::uint8_t> output;
+    std::vector<std::uint8_t> chunk(StreamBuffer::block_bytes);
+    buffer.append({input.data(), 3 * StreamBuffer::block_bytes + 5});
+    std::size_t at = 3 * StreamBuffer::block_bytes + 5;
+    while (at < input.size()) {
+        const std::size_t n = std::min(StreamBuffer::block_bytes, input.size() - at);
+        buffer.append({input.data() + at, n});
+        at += n;
+        const std::size_t got = buffer.take(chunk);
+        output.insert(output.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+        REQUIRE(buffer.size() == at - output.size());
+    }
+    while (!buffer.empty()) {
+        const std::size_t got = buffer.take(chunk);
+        output.insert(output.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    }
+    CHECK(output == input);
+}
