@@ -1,5 +1,7 @@
 #include "capture/capture_observer.hpp"
 
+#include "capture/event_lines.hpp"
+
 namespace cursor_proxy::capture {
 namespace {
 
@@ -13,6 +15,10 @@ CaptureEvent make(EventKind kind, observer::StreamKey key) {
 
 }  // namespace
 
+void CaptureObserver::forget_connection(std::set<Key>& set, std::uint64_t connection_id) {
+    set.erase(set.lower_bound({connection_id, 0}), set.lower_bound({connection_id + 1, 0}));
+}
+
 void CaptureObserver::push(CaptureEvent&& event) {
     const bool per_stream = event.kind != EventKind::connection_opened && event.kind != EventKind::connection_closed;
     const auto id = std::make_pair(event.key.connection_id, event.key.stream_id);
@@ -22,7 +28,8 @@ void CaptureObserver::push(CaptureEvent&& event) {
     const bool closing = event.kind == EventKind::connection_closed;
     const bool pushed = queue_.push(std::move(event));
     if (closing) {  // forget streams whose stream_closed was lost
-        damaged_.erase(damaged_.lower_bound({id.first, 0}), damaged_.lower_bound({id.first + 1, 0}));
+        forget_connection(damaged_, id.first);
+        forget_connection(filtered_, id.first);
     }
     if (!per_stream) return;
     if (pushed || last) damaged_.erase(id);
@@ -42,6 +49,12 @@ void CaptureObserver::connection_closed(std::uint64_t connection_id, std::string
 }
 
 void CaptureObserver::request_headers(observer::StreamKey key, const observer::Headers& headers) {
+    const bool wanted = filter_.accepts(host_of(headers), path_without_query(header_value(headers, ":path")),
+                                        media_type(header_value(headers, "content-type")));
+    if (!wanted) {
+        std::lock_guard lock(mutex_);
+        filtered_.insert({key.connection_id, key.stream_id});
+    }
     CaptureEvent e = make(EventKind::request_headers, key);
     e.headers = headers;
     push(std::move(e));
@@ -54,7 +67,13 @@ void CaptureObserver::response_headers(observer::StreamKey key, const observer::
     push(std::move(e));
 }
 
+bool CaptureObserver::filtered(observer::StreamKey key) {
+    std::lock_guard lock(mutex_);
+    return !filtered_.empty() && filtered_.count({key.connection_id, key.stream_id}) != 0;
+}
+
 void CaptureObserver::body_data(observer::StreamKey key, observer::Direction dir, std::span<const std::uint8_t> bytes) {
+    if (filtered(key)) return;
     CaptureEvent e = make(EventKind::body_data, key);
     e.direction = dir;
     e.body.assign(bytes.begin(), bytes.end());
@@ -62,6 +81,7 @@ void CaptureObserver::body_data(observer::StreamKey key, observer::Direction dir
 }
 
 void CaptureObserver::trailers(observer::StreamKey key, observer::Direction dir, const observer::Headers& headers) {
+    if (filtered(key)) return;
     CaptureEvent e = make(EventKind::trailers, key);
     e.direction = dir;
     e.headers = headers;
@@ -69,6 +89,10 @@ void CaptureObserver::trailers(observer::StreamKey key, observer::Direction dir,
 }
 
 void CaptureObserver::stream_closed(observer::StreamKey key, const observer::StreamEnd& end) {
+    {
+        std::lock_guard lock(mutex_);
+        filtered_.erase({key.connection_id, key.stream_id});
+    }
     CaptureEvent e = make(EventKind::stream_closed, key);
     e.end = end;
     push(std::move(e));

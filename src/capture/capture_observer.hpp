@@ -1,6 +1,7 @@
 #pragma once
 // The observer the relays call: copies each call into the event queue and
 // returns. Runs on the relay thread; never blocks beyond the queue's mutex.
+#include "capture/capture_filter.hpp"
 #include "capture/event_queue.hpp"
 #include "observer/observer.hpp"
 
@@ -12,7 +13,9 @@ namespace cursor_proxy::capture {
 
 class CaptureObserver : public observer::Observer {
 public:
-    explicit CaptureObserver(EventQueue& queue) : queue_(queue) {}
+    // filter: RPCs it rejects get only their headers and end queued (for the
+    // per-host counts), never their bodies. Must outlive the observer.
+    CaptureObserver(EventQueue& queue, const CaptureFilter& filter) : queue_(queue), filter_(filter) {}
 
     bool wants_bodies() const override { return true; }
     void connection_opened(const observer::ConnectionInfo& info) override;
@@ -25,11 +28,16 @@ public:
 
 private:
     void push(CaptureEvent&& event);
+    bool filtered(observer::StreamKey key);
+
+    using Key = std::pair<std::uint64_t, std::uint64_t>;
+    void forget_connection(std::set<Key>& set, std::uint64_t connection_id);
 
     EventQueue& queue_;
-    // Streams that lost an event; their next event carries after_loss.
+    const CaptureFilter& filter_;
     std::mutex mutex_;
-    std::set<std::pair<std::uint64_t, std::uint64_t>> damaged_;
+    std::set<Key> damaged_;   // lost an event; their next event carries after_loss
+    std::set<Key> filtered_;  // rejected by the filter: bodies and trailers not copied
 };
 
 }  // namespace cursor_proxy::capture

@@ -49,7 +49,7 @@ public:
           session_(JournalStore::new_session_name()),
           pool_(load_descriptors(config_.descriptors)),
           queue_(config_.queue),
-          observer_(queue_),
+          observer_(queue_, config_.filter),
           store_(config_.dir, session_, config_.store),
           recorder_(config_, store_, pool_ ? &*pool_ : nullptr, session_) {
         if (!config_.redact) {

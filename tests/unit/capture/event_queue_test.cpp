@@ -64,7 +64,8 @@ TEST_CASE("a closed queue wakes the consumer and reports the end") {
 
 TEST_CASE("after a drop, the stream's next event is marked as following a loss") {
     EventQueue q({.max_events = 2, .max_bytes = 1 << 20});
-    CaptureObserver obs(q);
+    const CaptureFilter everything;
+    CaptureObserver obs(q, everything);
     const observer::StreamKey key{7, 1};
     obs.request_headers(key, {{":path", "/a"}});
     const std::uint8_t data[] = {1, 2, 3};
@@ -80,4 +81,25 @@ TEST_CASE("after a drop, the stream's next event is marked as following a loss")
     REQUIRE(out.size() == 1);
     CHECK(out[0].after_loss);
     CHECK(out[0].body == std::vector<std::uint8_t>{1, 2, 3});
+}
+
+TEST_CASE("bodies of RPCs the filter rejects are never copied into the queue") {
+    EventQueue q({.max_events = 100, .max_bytes = 1 << 20});
+    CaptureFilter no_telemetry;
+    no_telemetry.exclude_telemetry = true;
+    CaptureObserver obs(q, no_telemetry);
+    const std::uint8_t data[] = {1, 2, 3};
+    obs.request_headers({1, 1}, {{":authority", "metrics.cursor.sh"}, {":path", "/tev1/v1/rgstr"}});
+    obs.body_data({1, 1}, observer::Direction::request, data);
+    obs.trailers({1, 1}, observer::Direction::response, {{"grpc-status", "0"}});
+    obs.stream_closed({1, 1}, {});
+    obs.request_headers({1, 3}, {{":authority", "api2.cursor.sh"}, {":path", "/a.B/C"}});
+    obs.body_data({1, 3}, observer::Direction::request, data);
+    std::deque<CaptureEvent> out;
+    REQUIRE(q.pop_all(out, std::chrono::milliseconds(0)));
+    std::vector<EventKind> kinds;
+    for (const CaptureEvent& e : out) kinds.push_back(e.kind);
+    CHECK(kinds == std::vector<EventKind>{EventKind::request_headers, EventKind::stream_closed,
+                                          EventKind::request_headers, EventKind::body_data});
+    CHECK(out[3].key.stream_id == 3);
 }
