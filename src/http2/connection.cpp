@@ -166,7 +166,10 @@ int Connection::on_header(SessionLeg& leg, const nghttp2_frame& frame, std::stri
 }
 
 int Connection::on_frame_recv(SessionLeg& leg, const nghttp2_frame& frame) {
-    last_activity_ = std::chrono::steady_clock::now();
+    // Only stream traffic counts against the idle timeout, not PINGs (ours are answered).
+    if (frame.hd.type == NGHTTP2_HEADERS || frame.hd.type == NGHTTP2_DATA || frame.hd.type == NGHTTP2_RST_STREAM) {
+        last_activity_ = std::chrono::steady_clock::now();
+    }
     switch (frame.hd.type) {
         case NGHTTP2_HEADERS: {
             StreamPair* pair = pair_on(leg, frame.hd.stream_id);
@@ -422,7 +425,6 @@ int Connection::on_stream_close(SessionLeg& leg, std::int32_t stream_id, std::ui
 // ---- I/O events -------------------------------------------------------------
 
 void Connection::on_read(SessionLeg&) {
-    last_activity_ = std::chrono::steady_clock::now();
     client_.notify();
     upstream_.notify();
 }

@@ -263,6 +263,15 @@ class H2Client:
         reset = next((e.error_code for e in mine if isinstance(e, h2.events.StreamReset)), None)
         return headers, body, trailers, reset
 
+    def read_for(self, seconds):
+        """Reads (and answers PINGs) for this long; fails if the relay closes."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                assert self.pump(left), "connection closed"
+            except socket.timeout:
+                break
+
     def read_until_closed(self, timeout=10):
         """Reads raw frames until the relay closes the connection."""
         deadline = time.monotonic() + timeout

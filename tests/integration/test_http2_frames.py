@@ -208,3 +208,25 @@ def test_headers_flood_is_refused_beyond_our_limit_and_waits_beyond_the_upstream
     answered = {s for t, _, s, _ in parser.frames if t == HEADERS}
     assert len(refused) == 44 and min(refused) > 2 * 256, refused[:5]
     assert len(answered) == 100 and not answered & set(refused)
+
+
+def test_quiet_connections_get_keepalive_pings_and_idle_ones_a_clean_goaway(upstream, tmp_path):
+    relay = H2cRelay(upstream.port, "--keepalive-seconds", "1", "--idle-seconds", "3", tmp_path=tmp_path)
+    client = H2Client(relay.port)
+    try:
+        # A stream that stays open but silent (a chat waiting on the model) is not idle.
+        sid = client.request("/hang")
+        client.wait(lambda e: type(e).__name__ == "PingReceived", timeout=5)
+        client.read_for(4)
+        assert not [f for f in client.parser.frames if f[0] == GOAWAY]
+        assert len([e for e in client.events if type(e).__name__ == "PingReceived"]) >= 3
+        client.conn.reset_stream(sid, CANCEL)
+        client.flush()
+        # Now without streams: after the idle timeout the relay says goodbye and closes.
+        started = time.monotonic()
+        client.read_until_closed(timeout=10)
+        assert 2 <= time.monotonic() - started <= 6
+        assert client.parser.goaway_code() == NO_ERROR
+    finally:
+        client.close()
+        relay.close()

@@ -1,6 +1,7 @@
 // Test tool: the HTTP/2 relay over plain TCP (h2c, prior knowledge).
 //
 //   h2c-relay LISTEN_PORT UPSTREAM_PORT [--bodies] [--quiet] [--stream-window N] [--connection-window N]
+//             [--keepalive-seconds N] [--idle-seconds N] [--verbose]
 //
 // Listens on 127.0.0.1:LISTEN_PORT, connects each accepted connection to
 // 127.0.0.1:UPSTREAM_PORT and runs http2::relay between them. Prints one line
@@ -109,7 +110,7 @@ unsigned long number(const char* text, const char* what) {
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::fprintf(stderr, "usage: h2c-relay LISTEN_PORT UPSTREAM_PORT [--bodies] [--quiet] [--stream-window N] "
-                             "[--connection-window N] [--verbose]\n");
+                             "[--connection-window N] [--keepalive-seconds N] [--idle-seconds N] [--verbose]\n");
         return 2;
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -128,6 +129,10 @@ int main(int argc, char** argv) {
             log::set_level(log::Level::debug);
         } else if (arg == "--stream-window" && i + 1 < argc) {
             limits.stream_window = static_cast<std::uint32_t>(number(argv[++i], "--stream-window"));
+        } else if (arg == "--keepalive-seconds" && i + 1 < argc) {
+            limits.keepalive_interval = std::chrono::seconds(number(argv[++i], "--keepalive-seconds"));
+        } else if (arg == "--idle-seconds" && i + 1 < argc) {
+            limits.idle_timeout = std::chrono::seconds(number(argv[++i], "--idle-seconds"));
         } else if (arg == "--connection-window" && i + 1 < argc) {
             limits.connection_window = static_cast<std::uint32_t>(number(argv[++i], "--connection-window"));
         } else {
