@@ -26,8 +26,9 @@ void clear_stale_socket(const fs::path& path) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) return;
     if (!S_ISSOCK(st.st_mode)) {
-        throw UserError(fmt::format("status socket path {} exists and is not a socket; remove it or choose "
-                                    "another --status-socket", path.string()));
+        throw UserError(fmt::format("status socket path {} exists and is not a socket; move that file away "
+                                    "(the socket lives in $RUNTIME_DIRECTORY or the data directory)",
+                                    path.string()));
     }
     asio::io_context io;
     Socket probe(io);
