@@ -116,13 +116,19 @@ asio::awaitable<ConnectOutcome> read_connect_request(asio::ip::tcp::socket& sock
         return parse.status == ConnectParse::Status::need_more ? PeekVerdict::need_more : PeekVerdict::enough;
     });
     if (error) {
-        outcome.error = error == asio::error::message_size ? "CONNECT request head larger than 8 KiB"
-                                                           : fmt::format("reading CONNECT request: {}", error.message());
+        if (error == asio::error::message_size) {
+            outcome.error = "CONNECT request head larger than 8 KiB";
+            outcome.refused = true;
+            co_await refuse_connect(socket, 431, outcome.error);
+        } else {
+            outcome.error = fmt::format("reading CONNECT request: {}", error.message());
+        }
         co_return outcome;
     }
     if (parse.status == ConnectParse::Status::invalid) {
         co_await refuse_connect(socket, parse.http_status, parse.error);
         outcome.error = parse.error;
+        outcome.refused = true;
         co_return outcome;
     }
     // Consume exactly the request head; whatever follows (the ClientHello) stays queued.

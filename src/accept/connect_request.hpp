@@ -37,7 +37,9 @@ ConnectParse parse_connect_request(std::span<const std::uint8_t> bytes);
 // the caller does, once the loop guard and DNS have passed.
 struct ConnectOutcome {
     ConnectRequest request;
-    std::string error;       // non-empty: the request was refused (already answered)
+    std::string error;       // non-empty: no usable request; the caller closes
+    bool refused = false;    // the client sent a bad request (answered with an error status);
+                             // false with an error: the client went away or the socket failed
 };
 asio::awaitable<ConnectOutcome> read_connect_request(asio::ip::tcp::socket& socket);
 

@@ -46,6 +46,10 @@ ClientAbort classify(const std::error_code& ec) {
             case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
             case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
             case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+            // OpenSSL clients send their TLS 1.3 rejection alert before they
+            // switch to handshake keys; BoringSSL, expecting an encrypted
+            // record, sees 2 plaintext bytes it cannot open.
+            case SSL_R_BAD_PACKET_LENGTH:
                 return ClientAbort::rejected_certificate;
             default: break;
         }
@@ -55,6 +59,10 @@ ClientAbort classify(const std::error_code& ec) {
 
 std::string describe(const std::error_code& ec) {
     if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof) return "the client closed the connection";
+    if (ec.category() == asio::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<std::uint32_t>(ec.value())) == SSL_R_BAD_PACKET_LENGTH) {
+        return "the client answered our certificate with an unencrypted alert";
+    }
     if (ec.category() == asio::error::get_ssl_category()) {
         const char* reason = ERR_reason_error_string(static_cast<std::uint32_t>(ec.value()));
         if (reason != nullptr) return reason;
