@@ -6,7 +6,8 @@ import stat
 import subprocess
 import time
 
-from capture_support import (CHAT_PATH, FEED, TOKEN, all_bytes, chat_rpc, feed, open_conn, private_dir)
+from capture_support import (CHAT_PATH, FEED, TOKEN, all_bytes, chat_rpc, feed, open_conn, pb_string,
+                             private_dir)
 
 
 def run(proxy_binary, *args, check=True):
@@ -271,3 +272,20 @@ def test_status_reads_the_control_socket(proxy_binary):
             writer.wait(timeout=30)
         r = run(proxy_binary, "status", "--socket", sock, check=False)
         assert r.returncode == 1 and "is 'cursor-proxy run' running" in r.stderr
+
+
+def test_capture_raw_stores_payloads_beside_the_log_with_tokens_masked(proxy_binary):
+    with private_dir() as d:
+        directory = d / "captures"
+        events = [open_conn(1)] + chat_rpc(1, 1, ["hello", "token " + TOKEN[:100]], ["ok"])
+        feed(events, "--capture-dir", directory, "--capture-raw")
+        shown = json.loads(run(proxy_binary, "captures", "show", "1.1", "--dir", directory, "--json").stdout)
+        first, second = [m for m in shown["messages"] if m["dir"] == "request"]
+        raw = directory / first["raw"]["file"]
+        assert raw.suffix == ".raw" and stat.S_IMODE(raw.stat().st_mode) == 0o600
+        data = raw.read_bytes()
+        assert data[first["raw"]["offset"]:][:first["raw"]["length"]] == pb_string(1, "hello")
+        masked = data[second["raw"]["offset"]:][:second["raw"]["length"]]
+        assert len(masked) == len(pb_string(1, "token " + TOKEN[:100]))
+        assert b"eyJ" not in masked and b"*" * 20 in masked
+        assert TOKEN[:100].encode() not in all_bytes(directory)
