@@ -113,7 +113,9 @@ struct DecoderOptions {
     Limits limits = {};
 };
 
-// Never fails: unknown content types get the plain decoder.
+// Never fails: unknown content types get the plain decoder. The options are
+// read during the call only (nothing refers to them afterwards); the pool
+// must outlive the decoder.
 std::unique_ptr<BodyDecoder> make_body_decoder(const DecoderOptions& options);
 
 }  // namespace cursor_proxy::capture::decode

@@ -246,19 +246,24 @@ DescriptorPool DescriptorPool::parse(std::span<const std::uint8_t> file_descript
     return pool;
 }
 
-const MessageDescriptor* DescriptorPool::find_message(std::string_view full_name) const {
-    const auto it = messages_.find(full_name);
-    return it == messages_.end() ? nullptr : &it->second;
+namespace {
+
+template <typename Map>
+const typename Map::mapped_type* find_in(const Map& map, std::string_view name) {
+    const auto it = map.find(name);
+    return it == map.end() ? nullptr : &it->second;
 }
 
-const EnumDescriptor* DescriptorPool::find_enum(std::string_view full_name) const {
-    const auto it = enums_.find(full_name);
-    return it == enums_.end() ? nullptr : &it->second;
+}  // namespace
+
+const MessageDescriptor* DescriptorPool::find_message(std::string_view full_name) const {
+    return find_in(messages_, full_name);
 }
+
+const EnumDescriptor* DescriptorPool::find_enum(std::string_view full_name) const { return find_in(enums_, full_name); }
 
 const ServiceDescriptor* DescriptorPool::find_service(std::string_view full_name) const {
-    const auto it = services_.find(full_name);
-    return it == services_.end() ? nullptr : &it->second;
+    return find_in(services_, full_name);
 }
 
 const MethodDescriptor* DescriptorPool::find_method(std::string_view rpc_path) const {

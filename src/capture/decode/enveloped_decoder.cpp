@@ -52,12 +52,7 @@ public:
                 fail(out, "grpc-web-text body ended inside a base64 group");
             }
         }
-        if (trailers && !trailers->empty()) {
-            DecodedMessage m = start_message("trailers");
-            m.form = "headers";
-            m.decoded = headers_to_json(*trailers);
-            out.push_back(std::move(m));
-        }
+        append_trailers(out, next_index_, trailers);
         return out;
     }
 

@@ -2,6 +2,7 @@
 
 #include "capture/decode/base64.hpp"
 #include "capture/decode/gzip.hpp"
+#include "capture/decode/headers_json.hpp"
 #include "capture/decode/raw_protobuf.hpp"
 #include "capture/decode/schema_json.hpp"
 #include "capture/decode/utf8.hpp"
@@ -15,6 +16,16 @@ namespace cursor_proxy::capture::decode {
 std::vector<std::uint8_t> raw_prefix(std::span<const std::uint8_t> bytes, const Limits& limits) {
     const auto n = std::min(bytes.size(), limits.raw_prefix_bytes);
     return {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+void append_trailers(std::vector<DecodedMessage>& out, std::uint64_t index, const observer::Headers* trailers) {
+    if (!trailers || trailers->empty()) return;
+    DecodedMessage m;
+    m.index = index;
+    m.kind = "trailers";
+    m.form = "headers";
+    m.decoded = headers_to_json(*trailers);
+    out.push_back(std::move(m));
 }
 
 bool decompress(DecodedMessage& m, std::span<const std::uint8_t> payload, std::string_view encoding,

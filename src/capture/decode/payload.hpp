@@ -40,6 +40,10 @@ bool decompress(DecodedMessage& m, std::span<const std::uint8_t> payload, std::s
 void decode_plain(DecodedMessage& m, std::span<const std::uint8_t> body, std::string_view content_type,
                   const Limits& limits);
 
+// Appends a "trailers" message (form "headers") numbered index when trailers
+// is non-null and not empty: how every decoder's finish() ends.
+void append_trailers(std::vector<DecodedMessage>& out, std::uint64_t index, const observer::Headers* trailers);
+
 // The first limits.raw_prefix_bytes of bytes.
 std::vector<std::uint8_t> raw_prefix(std::span<const std::uint8_t> bytes, const Limits& limits);
 

@@ -1,7 +1,6 @@
 // Connect unary and plain bodies: buffered (up to the message limit) until the
 // body ends, then decoded as one.
 #include "capture/decode/decoders.hpp"
-#include "capture/decode/headers_json.hpp"
 
 #include <fmt/format.h>
 
@@ -32,14 +31,7 @@ public:
     std::vector<DecodedMessage> finish(const observer::Headers* trailers) override {
         std::vector<DecodedMessage> out;
         if (received_ > 0 || body_.emit_when_empty) out.push_back(decode_body());
-        if (trailers && !trailers->empty()) {
-            DecodedMessage m;
-            m.index = out.size();
-            m.kind = "trailers";
-            m.form = "headers";
-            m.decoded = headers_to_json(*trailers);
-            out.push_back(std::move(m));
-        }
+        append_trailers(out, out.size(), trailers);
         return out;
     }
 

@@ -1,0 +1,6 @@
+// libFuzzer target: the application/connect+proto body decoder fed the input in pieces.
+#include "decode_fuzz_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    return decode_fuzz::fuzz_body("application/connect+proto", data, size);
+}
