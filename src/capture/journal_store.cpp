@@ -25,18 +25,10 @@ constexpr auto kRetentionCheckEvery = std::chrono::hours(1);
 constexpr std::uint64_t kMinPartBytes = 16 * 1024;
 constexpr std::uint64_t kMaxPartBytes = 64ull << 20;
 
-stats::Counter& write_errors() {
-    static auto& c = stats::counter("capture.write_errors");
-    return c;
-}
-stats::Counter& lost_events() {
-    static auto& c = stats::counter("capture.lost_events");
-    return c;
-}
-stats::Counter& deleted_files() {
-    static auto& c = stats::counter("capture.deleted_files");
-    return c;
-}
+// Counters read by `cursor-proxy status`.
+stats::Counter& counter_write_errors = stats::counter("capture.write_errors");
+stats::Counter& counter_lost_events = stats::counter("capture.lost_events");
+stats::Counter& counter_deleted_files = stats::counter("capture.deleted_files");
 
 int utc_day(JournalStore::Clock::time_point t) {
     return static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(t.time_since_epoch()).count() / 24);
@@ -76,7 +68,7 @@ std::string JournalStore::current_file() const {
 }
 
 void JournalStore::fail(std::string_view what, const fs::path& path, int err) {
-    write_errors().fetch_add(1, std::memory_order_relaxed);
+    counter_write_errors.fetch_add(1, std::memory_order_relaxed);
     failing_ = true;
     retry_at_ = Clock::now() + kRetryDelay;
     if (failure_logged_) return;
@@ -158,7 +150,7 @@ bool JournalStore::write_all(int fd, std::string_view bytes, const fs::path& pat
 
 bool JournalStore::append(std::string_view line, Clock::time_point now) {
     if (!ready(now)) {
-        lost_events().fetch_add(1, std::memory_order_relaxed);
+        counter_lost_events.fetch_add(1, std::memory_order_relaxed);
         return false;
     }
     std::string text;
@@ -166,7 +158,7 @@ bool JournalStore::append(std::string_view line, Clock::time_point now) {
     text.append(line);
     text += '\n';
     if (!write_all(journal_.get(), text, dir_ / current_file())) {
-        lost_events().fetch_add(1, std::memory_order_relaxed);
+        counter_lost_events.fetch_add(1, std::memory_order_relaxed);
         return false;
     }
     recovered();
@@ -220,7 +212,7 @@ void JournalStore::enforce_limits(Clock::time_point now) {
     auto removable = [&](const Entry& e) { return e.name.rfind(current_stem, 0) != 0; };
     auto remove = [&](const Entry& e) {
         std::error_code rm;
-        if (fs::remove(dir_ / e.name, rm)) deleted_files().fetch_add(1, std::memory_order_relaxed);
+        if (fs::remove(dir_ / e.name, rm)) counter_deleted_files.fetch_add(1, std::memory_order_relaxed);
         return !rm;
     };
 

@@ -18,15 +18,8 @@ std::string_view direction_name(observer::Direction d) {
     return d == observer::Direction::request ? "request" : "response";
 }
 
-stats::Counter& messages_counter() {
-    static auto& c = stats::counter("capture.messages");
-    return c;
-}
-
-stats::Counter& rpcs_counter() {
-    static auto& c = stats::counter("capture.rpcs");
-    return c;
-}
+stats::Counter& counter_messages = stats::counter("capture.messages");
+stats::Counter& counter_rpcs = stats::counter("capture.rpcs");
 
 }  // namespace
 
@@ -147,7 +140,7 @@ void Recorder::on_request_headers(const CaptureEvent& e) {
     stats::counter("rpcs.host." + (s.host.empty() ? std::string("unknown") : s.host)).fetch_add(1, kRelaxed);
     s.recorded = config_.filter.accepts(s.host, s.path, type);
     if (!s.recorded) return;
-    rpcs_counter().fetch_add(1, kRelaxed);
+    counter_rpcs.fetch_add(1, kRelaxed);
     nlohmann::json line = stream_base("request", e, s);
     line["method"] = s.method;
     line["url_path"] = header_value(e.headers, ":path");
@@ -242,7 +235,7 @@ void Recorder::finish(const CaptureEvent& e, Stream& s, observer::Direction d) {
 void Recorder::write_message(const CaptureEvent& e, Stream& s, observer::Direction d, decode::DecodedMessage& m,
                              std::string_view format) {
     ++side(s, d).messages;
-    messages_counter().fetch_add(1, kRelaxed);
+    counter_messages.fetch_add(1, kRelaxed);
     redactor_.scrub(m.decoded);
     redactor_.scrub_raw(m.raw);
     nlohmann::json line = stream_base("message", e, s);

@@ -3,11 +3,8 @@ messages carry field names (protobuf JSON mapping) through the real relay."""
 import json
 import subprocess
 
-import pytest
-
-from capture_support import private_dir
-from h2_support import NodePeer
-from test_capture_e2e import CaptureRelay, captures
+from capture_support import FEED, private_dir
+from test_capture_e2e import captures, connect_server, record_connect_client  # noqa: F401 (fixture)
 
 ECHO_PROTO = """
 syntax = "proto3";
@@ -22,25 +19,12 @@ service EchoService {
 """
 
 
-@pytest.fixture
-def connect_server(tmp_path):
-    peer = NodePeer("connect_peer.js", tmp_path)
-    yield peer
-    peer.close()
-
-
 def test_descriptor_set_names_fields_of_every_message(proxy_binary, connect_server, tmp_path):
     with private_dir() as d:
         (d / "echo.proto").write_text(ECHO_PROTO)
         subprocess.run(["protoc", "--include_imports", "-o", "echo.pb", "echo.proto"], cwd=d, check=True)
         directory = d / "captures"
-        relay = CaptureRelay(connect_server.port, directory, tmp_path, "--descriptors", str(d / "echo.pb"))
-        try:
-            rc, results = NodePeer.client("connect_peer.js", f"http://127.0.0.1:{relay.port}")
-            assert rc == 0, results
-        finally:
-            relay.stop()
-        rpcs = {r["path"]: r for r in captures(proxy_binary, directory, "list")["rpcs"]}
+        rpcs = record_connect_client(proxy_binary, connect_server, directory, tmp_path, "--descriptors", d / "echo.pb")
         chat = captures(proxy_binary, directory, "show", rpcs["/test.EchoService/Chat"]["rpc"])
         messages = [m for m in chat["messages"] if m["kind"] == "message"]
         assert all(m["form"] == "protobuf" and m["type_name"] == "test.Msg" for m in messages)
@@ -53,7 +37,6 @@ def test_a_file_that_is_not_a_descriptor_set_is_refused(tmp_path):
     with private_dir() as d:
         bad = d / "bad.pb"
         bad.write_bytes(b"\xff\xff\xff not protobuf")
-        from capture_support import FEED
         r = subprocess.run([str(FEED), "--capture-dir", str(d / "c"), "--descriptors", str(bad)], input="",
                            capture_output=True, text=True)
         assert r.returncode == 1

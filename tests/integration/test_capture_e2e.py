@@ -17,8 +17,8 @@ CAPTURE_H2C = BUILD / "tests" / "tools" / "capture-h2c"
 class CaptureRelay(Process):
     def __init__(self, upstream_port, directory, tmp_path, *extra):
         assert CAPTURE_H2C.exists(), f"{CAPTURE_H2C} missing: run scripts/build first"
-        super().__init__([str(CAPTURE_H2C), str(upstream_port), "--capture-dir", str(directory), *extra], tmp_path,
-                         "capture-h2c", ready=lambda line: '"listening"' in line)
+        argv = [str(CAPTURE_H2C), str(upstream_port), "--capture-dir", str(directory), *map(str, extra)]
+        super().__init__(argv, tmp_path, "capture-h2c", ready=lambda line: '"listening"' in line)
         self.port = json.loads(self.lines[0])["port"]
 
     def stop(self):
@@ -42,6 +42,17 @@ def captures(proxy_binary, directory, *args):
     return json.loads(r.stdout)
 
 
+def record_connect_client(proxy_binary, connect_server, directory, tmp_path, *capture_options):
+    """Runs connect_peer.js's client through capture-h2c; returns the recorded RPCs by path."""
+    relay = CaptureRelay(connect_server.port, directory, tmp_path, *capture_options)
+    try:
+        rc, results = NodePeer.client("connect_peer.js", f"http://127.0.0.1:{relay.port}")
+        assert rc == 0, results
+    finally:
+        relay.stop()
+    return {r["path"]: r for r in captures(proxy_binary, directory, "list")["rpcs"]}
+
+
 def field(decoded, number, key):
     """The value of a field in the schemaless form, or None."""
     for f in decoded:
@@ -53,13 +64,7 @@ def field(decoded, number, key):
 def test_connect_node_client_every_message_decoded_in_order(proxy_binary, connect_server, tmp_path):
     with private_dir() as d:
         directory = d / "captures"
-        relay = CaptureRelay(connect_server.port, directory, tmp_path)
-        try:
-            rc, results = NodePeer.client("connect_peer.js", f"http://127.0.0.1:{relay.port}")
-            assert rc == 0, results
-        finally:
-            relay.stop()
-        rpcs = {r["path"]: r for r in captures(proxy_binary, directory, "list")["rpcs"]}
+        rpcs = record_connect_client(proxy_binary, connect_server, directory, tmp_path)
         assert set(rpcs) >= {"/test.EchoService/Unary", "/test.EchoService/Fail",
                              "/test.EchoService/ServerStream", "/test.EchoService/Chat"}
 
