@@ -5,17 +5,11 @@
 namespace cursor_proxy::capture {
 namespace {
 
-struct QueueCounters {
-    stats::Counter& events = stats::counter("capture.queue_events");
-    stats::Counter& bytes = stats::counter("capture.queue_bytes");
-    stats::Counter& dropped_events = stats::counter("capture.dropped_events");
-    stats::Counter& dropped_bytes = stats::counter("capture.dropped_bytes");
-};
-
-QueueCounters& counters() {
-    static QueueCounters c;
-    return c;
-}
+// Named references made at start-up, so `status` shows them (at 0) at once.
+stats::Counter& counter_queue_events = stats::counter("capture.queue_events");
+stats::Counter& counter_queue_bytes = stats::counter("capture.queue_bytes");
+stats::Counter& counter_dropped_events = stats::counter("capture.dropped_events");
+stats::Counter& counter_dropped_bytes = stats::counter("capture.dropped_bytes");
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
@@ -37,14 +31,14 @@ bool EventQueue::push(CaptureEvent&& event) {
         if (!closed_ && events_.size() < limits_.max_events && bytes_ + cost <= limits_.max_bytes) {
             events_.push_back(std::move(event));
             bytes_ += cost;
-            counters().events.store(static_cast<std::int64_t>(events_.size()), kRelaxed);
-            counters().bytes.store(static_cast<std::int64_t>(bytes_), kRelaxed);
+            counter_queue_events.store(static_cast<std::int64_t>(events_.size()), kRelaxed);
+            counter_queue_bytes.store(static_cast<std::int64_t>(bytes_), kRelaxed);
             ready_.notify_one();
             return true;
         }
     }
-    counters().dropped_events.fetch_add(1, kRelaxed);
-    counters().dropped_bytes.fetch_add(static_cast<std::int64_t>(event.body.size()), kRelaxed);
+    counter_dropped_events.fetch_add(1, kRelaxed);
+    counter_dropped_bytes.fetch_add(static_cast<std::int64_t>(event.body.size()), kRelaxed);
     return false;
 }
 
@@ -58,8 +52,8 @@ bool EventQueue::pop_all(std::deque<CaptureEvent>& out, std::chrono::millisecond
         events_.clear();
     }
     bytes_ = 0;
-    counters().events.store(0, kRelaxed);
-    counters().bytes.store(0, kRelaxed);
+    counter_queue_events.store(0, kRelaxed);
+    counter_queue_bytes.store(0, kRelaxed);
     return true;
 }
 
