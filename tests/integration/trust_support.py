@@ -10,7 +10,6 @@ import pathlib
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -182,11 +181,3 @@ def curl_get(world, proxy_port, url, *extra, timeout=20):
                                           f"http://127.0.0.1:{proxy_port}", *extra, url),
                           capture_output=True, text=True, timeout=timeout + 10)
 
-
-def wait_for(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
