@@ -92,12 +92,13 @@ CaptureContents read_captures(const fs::path& dir, const ReadOptions& options) {
             }
             const std::string type = str(line, "type");
             const std::string session = str(line, "session");
-            if (type == "session") {
-                if (std::find(out.sessions.begin(), out.sessions.end(), session) == out.sessions.end()) {
-                    out.sessions.push_back(session);
-                }
-                continue;
+            // The session's first file may have been deleted by the size cap:
+            // any line names its session.
+            if (!session.empty() && (out.sessions.empty() || out.sessions.back() != session) &&
+                std::find(out.sessions.begin(), out.sessions.end(), session) == out.sessions.end()) {
+                out.sessions.push_back(session);
             }
+            if (type == "session") continue;
             if (type == "connection") {
                 alpn_of[{session, num<std::uint64_t>(line, "conn")}] = str(line, "alpn");
                 continue;
