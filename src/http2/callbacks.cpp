@@ -3,6 +3,7 @@
 #include "http2/connection.hpp"
 #include "log/log.hpp"
 
+#include <exception>
 #include <string_view>
 
 namespace cursor_proxy::http2 {
@@ -10,38 +11,51 @@ namespace {
 
 SessionLeg& leg_of(void* user_data) { return *static_cast<SessionLeg*>(user_data); }
 
+// No exception may cross nghttp2's C frames: one escaping from our code or an
+// observer ends this connection, logged, instead of the process.
+template <typename F>
+auto guarded(SessionLeg& leg, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        log::error("http2", "relay callback failed",
+                   {{"connection", leg.connection().id()}, {"leg", leg.name()}, {"error", e.what()}});
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+}
+
 std::string_view text(const std::uint8_t* p, std::size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
 int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().on_begin_headers(leg, *frame);
+    return guarded(leg, [&] { return leg.connection().on_begin_headers(leg, *frame); });
 }
 
 int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
               const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().on_header(leg, *frame, text(name, namelen), text(value, valuelen));
+    return guarded(leg, [&] { return leg.connection().on_header(leg, *frame, text(name, namelen), text(value, valuelen)); });
 }
 
 int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().on_frame_recv(leg, *frame);
+    return guarded(leg, [&] { return leg.connection().on_frame_recv(leg, *frame); });
 }
 
 int on_data_chunk_recv(nghttp2_session*, std::uint8_t, std::int32_t stream_id, const std::uint8_t* data,
                        std::size_t len, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().on_data_chunk(leg, stream_id, {data, len});
+    return guarded(leg, [&] { return leg.connection().on_data_chunk(leg, stream_id, {data, len}); });
 }
 
 int on_stream_close(nghttp2_session*, std::int32_t stream_id, std::uint32_t error_code, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().on_stream_close(leg, stream_id, error_code);
+    return guarded(leg, [&] { return leg.connection().on_stream_close(leg, stream_id, error_code); });
 }
 
 int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().on_frame_send(leg, *frame);
+    return guarded(leg, [&] { return leg.connection().on_frame_send(leg, *frame); });
 }
 
 int on_frame_not_send(nghttp2_session*, const nghttp2_frame* frame, int error, void* user_data) {
@@ -95,7 +109,7 @@ const nghttp2_session_callbacks* relay_callbacks() {
 ssize_type read_body_callback(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
                               std::uint32_t* data_flags, nghttp2_data_source* source, void* user_data) {
     SessionLeg& leg = leg_of(user_data);
-    return leg.connection().read_body(leg, source->fd, {buf, length}, *data_flags);
+    return guarded(leg, [&] { return leg.connection().read_body(leg, source->fd, {buf, length}, *data_flags); });
 }
 
 }  // namespace cursor_proxy::http2

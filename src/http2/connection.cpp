@@ -431,9 +431,10 @@ void Connection::on_read(SessionLeg&) {
 
 void Connection::leg_failed(SessionLeg& leg, std::string_view reason, bool can_write) {
     const bool first = !leg.read_closed;
+    const bool was_done = leg.finished();
     leg.read_closed = true;
     if (!can_write) leg.dead = true;
-    if (first && !leg.finished()) {
+    if (first && !was_done) {
         log::info("http2", "leg failed", {{"connection", id_}, {"leg", leg.name()}, {"reason", reason}});
     }
     if (leg.side() == Side::upstream) {

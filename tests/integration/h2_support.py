@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import socket
+import ssl
 import struct
 import subprocess
 import threading
@@ -85,10 +86,11 @@ class FrameParser:
 class Process:
     """A child process whose stdout lines are collected; stderr goes to a file."""
 
-    def __init__(self, argv, tmp_path, name, cwd=None, ready=None):
+    def __init__(self, argv, tmp_path, name, cwd=None, ready=None, env=None):
         self.stderr_path = tmp_path / f"{name}.stderr"
         self.stderr_file = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file, cwd=cwd)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file, cwd=cwd,
+                                     env={**os.environ, **(env or {})})
         self.lines = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -153,15 +155,18 @@ class H2cRelay(Process):
 class NodePeer(Process):
     """tests/npm/peers/<script> server PORT."""
 
-    def __init__(self, script, tmp_path):
+    def __init__(self, script, tmp_path, tls=None):
+        """tls: (cert, key) to serve HTTPS instead of h2c."""
         assert (NPM / "node_modules" / "@connectrpc").exists(), "tests/npm/node_modules missing: run npm ci in tests/npm"
         self.port = free_port()
+        env = {"PEER_TLS_CERT": str(tls[0]), "PEER_TLS_KEY": str(tls[1])} if tls else None
         super().__init__([NODE, f"peers/{script}", "server", str(self.port)], tmp_path, script,
-                         cwd=NPM, ready=lambda line: line == "ready")
+                         cwd=NPM, ready=lambda line: line == "ready", env=env)
 
     @staticmethod
-    def client(script, target, timeout=60):
-        r = subprocess.run([NODE, f"peers/{script}", "client", target], cwd=NPM, capture_output=True, timeout=timeout)
+    def client(script, target, timeout=60, mode="client", env=None):
+        r = subprocess.run([NODE, f"peers/{script}", mode, target], cwd=NPM, capture_output=True, timeout=timeout,
+                           env={**os.environ, **(env or {})})
         out = r.stdout.decode().strip().splitlines()
         assert out, f"{script} client printed nothing; rc={r.returncode} stderr={r.stderr.decode()[-2000:]}"
         return r.returncode, json.loads(out[-1])
@@ -179,10 +184,11 @@ class Nghttpd(Process):
 class H2Client:
     """A python3-h2 client on one TCP connection that also keeps every raw frame received."""
 
-    def __init__(self, port, settings=None, window=None, record_frames=True):
+    def __init__(self, port=None, settings=None, window=None, record_frames=True, sock=None):
+        """Connects to 127.0.0.1:port, or speaks over sock (e.g. TLS through a CONNECT tunnel)."""
         self.record_frames = record_frames
         self.h2_closed = False
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock = sock or socket.create_connection(("127.0.0.1", port), timeout=10)
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.conn.initiate_connection()
         if settings:
@@ -222,12 +228,11 @@ class H2Client:
         self.flush()
 
     def pump(self, timeout=10):
-        """Reads once; returns the new events (empty list when the peer closed)."""
+        """Reads once; returns the new events (maybe none: a frame may span reads), None when the peer closed."""
         self.sock.settimeout(timeout)
         data = self.sock.recv(1 << 20)
         if not data:
-            self.closed = True
-            return []
+            return None
         if self.record_frames:
             self.parser.feed(data)
         if self.h2_closed:
@@ -249,7 +254,8 @@ class H2Client:
         deadline = time.monotonic() + timeout
         while not any(predicate(e) for e in self.events):
             assert time.monotonic() < deadline, f"timed out; events {self.events[-8:]}"
-            assert self.pump(max(0.1, deadline - time.monotonic())), f"connection closed; events {self.events[-8:]}"
+            assert self.pump(max(0.1, deadline - time.monotonic())) is not None, \
+                f"connection closed; events {self.events[-8:]}"
         return [e for e in self.events if predicate(e)]
 
     def finish(self, sid, timeout=10):
@@ -268,14 +274,14 @@ class H2Client:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             try:
-                assert self.pump(left), "connection closed"
+                assert self.pump(left) is not None, "connection closed"
             except socket.timeout:
                 break
 
     def read_until_closed(self, timeout=10):
         """Reads raw frames until the relay closes the connection."""
         deadline = time.monotonic() + timeout
-        while self.pump(max(0.1, deadline - time.monotonic())):
+        while self.pump(max(0.1, deadline - time.monotonic())) is not None:
             assert time.monotonic() < deadline, "connection still open"
 
     def frames_on(self, sid):
@@ -299,7 +305,13 @@ class ScriptedUpstream:
     /die            HEADERS, then the TCP connection is closed
     Records the frames and resets it receives per stream."""
 
-    def __init__(self, settings=None):
+    def __init__(self, settings=None, tls=None):
+        """tls: (cert, key) to serve HTTPS (ALPN h2) instead of h2c."""
+        self.tls = None
+        if tls:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.tls.set_alpn_protocols(["h2"])
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -307,6 +319,7 @@ class ScriptedUpstream:
         self.port = self.listener.getsockname()[1]
         self.settings = settings or {}
         self.resets = []      # (path, code)
+        self.errors = []      # why connections ended
         self.requests = []    # (path, frames[(type, flags, length)])
         self.connections = []
         self.closing = False
@@ -322,6 +335,12 @@ class ScriptedUpstream:
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
 
     def _serve(self, sock):
+        if self.tls:
+            try:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+            self.connections.append(sock)
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         conn.initiate_connection()
         if self.settings:
@@ -361,8 +380,8 @@ class ScriptedUpstream:
                         pass
                 self._send_pending(conn, pending)
                 sock.sendall(conn.data_to_send())
-        except (OSError, h2.exceptions.ProtocolError):
-            return  # the relay went away or closed this connection: nothing more to serve
+        except (OSError, h2.exceptions.ProtocolError) as e:
+            self.errors.append(repr(e))  # the relay went away or closed this connection
 
     def _on_request(self, sock, conn, sid, path, pending):
         if path == "/trailers-only":

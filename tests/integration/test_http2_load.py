@@ -55,7 +55,9 @@ def test_slow_reader_of_one_gib_keeps_proxy_memory_bounded(nghttpd, tmp_path):
         done = False
         while not done:
             assert time.monotonic() - started < 90, f"only {received} bytes after 90 s"
-            for e in client.pump():
+            events = client.pump()
+            assert events is not None, f"relay closed the connection after {received} bytes"
+            for e in events:
                 if type(e).__name__ == "DataReceived":
                     received += len(e.data)
                 if type(e).__name__ in ("StreamEnded", "StreamReset"):

@@ -3,8 +3,13 @@
 //   node connect_peer.js client BASE_URL  runs every scenario, prints one JSON
 //                                         object of results, exits 1 on a mismatch
 //   node connect_peer.js tiny BASE_URL    1,000 tiny and empty unary calls
+// Environment: PEER_TLS_CERT/PEER_TLS_KEY make the server speak TLS; a client
+// with PEER_PROXY=host:port (an HTTP CONNECT proxy) and PEER_CA=file reaches an
+// https:// BASE_URL through that proxy, trusting PEER_CA.
 "use strict";
+const fs = require("node:fs");
 const http2 = require("node:http2");
+const { transportOptions } = require("./tunnel");
 const { ConnectError, Code, createPromiseClient } = require("@connectrpc/connect");
 const { connectNodeAdapter, createConnectTransport, compressionGzip } = require("@connectrpc/connect-node");
 const { Msg, EchoService, pattern } = require("./echo_service");
@@ -32,7 +37,11 @@ function server(port) {
       },
     });
   const handler = connectNodeAdapter({ routes, acceptCompression: [compressionGzip] });
-  http2.createServer(handler).listen(port, "127.0.0.1", () => console.log("ready"));
+  const server = process.env.PEER_TLS_CERT
+    ? http2.createSecureServer({ cert: fs.readFileSync(process.env.PEER_TLS_CERT),
+                                 key: fs.readFileSync(process.env.PEER_TLS_KEY) }, handler)
+    : http2.createServer(handler);
+  server.listen(port, "127.0.0.1", () => console.log("ready"));
 }
 
 function check(results, name, ok, detail) {
@@ -43,6 +52,7 @@ async function client(baseUrl) {
   const transport = createConnectTransport({
     baseUrl, httpVersion: "2", useBinaryFormat: true,
     sendCompression: compressionGzip, acceptCompression: [compressionGzip], compressMinBytes: 1,
+    ...(await transportOptions(baseUrl)),
   });
   const c = createPromiseClient(EchoService, transport);
   const results = {};
@@ -110,7 +120,8 @@ async function client(baseUrl) {
 // Many tiny and empty unary calls, 20 at a time (the shape that once drew
 // GOAWAY(FRAME_SIZE_ERROR)): prints {"ok": N, "failed": N}.
 async function tiny(baseUrl, total) {
-  const transport = createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true });
+  const transport = createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true,
+                                             ...(await transportOptions(baseUrl)) });
   const c = createPromiseClient(EchoService, transport);
   let ok = 0, failed = 0;
   for (let i = 0; i < total; i += 20) {

@@ -3,7 +3,10 @@
 //   node grpc_peer.js server PORT    prints "ready"
 //   node grpc_peer.js client HOST:PORT  runs every scenario, prints one JSON
 //                                       object of results, exits 1 on a mismatch
+// Environment: PEER_TLS_CERT/PEER_TLS_KEY make the server speak TLS; PEER_CA
+// makes the client use TLS trusting that CA (with grpc_proxy for a CONNECT proxy).
 "use strict";
+const fs = require("node:fs");
 const grpc = require("@grpc/grpc-js");
 const { pattern } = require("./echo_service");
 
@@ -40,7 +43,11 @@ function server(port) {
       cb({ code: grpc.status.NOT_FOUND, details: "no such thing", metadata: md });
     },
   });
-  s.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+  const credentials = process.env.PEER_TLS_CERT
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: fs.readFileSync(process.env.PEER_TLS_CERT),
+                                                private_key: fs.readFileSync(process.env.PEER_TLS_KEY) }])
+    : grpc.ServerCredentials.createInsecure();
+  s.bindAsync(`127.0.0.1:${port}`, credentials, (err) => {
     if (err) { console.error(err); process.exit(2); }
     console.log("ready");
   });
@@ -48,7 +55,11 @@ function server(port) {
 
 async function client(target) {
   const Client = grpc.makeGenericClientConstructor(definition, "Raw");
-  const c = new Client(target, grpc.credentials.createInsecure());
+  // With PEER_CA: TLS trusting it (grpc-js goes through grpc_proxy=http://host:port itself).
+  const credentials = process.env.PEER_CA
+    ? grpc.credentials.createSsl(fs.readFileSync(process.env.PEER_CA))
+    : grpc.credentials.createInsecure();
+  const c = new Client(target, credentials);
   const results = {};
   const check = (name, ok, detail) => { results[name] = ok ? "ok" : "FAIL " + JSON.stringify(detail); };
 
