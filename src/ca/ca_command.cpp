@@ -174,7 +174,7 @@ int mint(std::span<const std::string> args) {
     }
     const ca::Authority authority = ca::Authority::load(a.get("dir"));
     try {
-        auto leaf = ca::mint_leaf(authority, ca::leaf_names(request, authority.has_name_constraints()), {});
+        auto leaf = ca::mint_leaf(authority, ca::leaf_names(request, ca::permitted_dns_names(authority.certificate())), {});
         fmt::print("{}", ca::certificate_pem(leaf.get()));
     } catch (const std::runtime_error& e) {
         throw UserError(fmt::format("ca mint: {}", e.what()));

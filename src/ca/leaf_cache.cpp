@@ -1,4 +1,5 @@
 #include "ca/leaf_cache.hpp"
+#include "ca/x509_builder.hpp"
 
 #include "ca/leaf_certificate.hpp"
 #include "log/log.hpp"
@@ -26,7 +27,7 @@ using Leaf = std::shared_ptr<X509>;
 struct LeafCache::Impl {
     const Authority* authority;
     LeafOptions options;
-    bool ca_has_name_constraints;
+    std::vector<std::string> permitted_domains;  // the CA's name constraints
 
     mutable std::mutex mutex;
     std::list<std::string> order;
@@ -59,14 +60,14 @@ LeafCache::LeafCache(const Authority& authority, LeafOptions options) : impl_(st
     }
     impl_->authority = &authority;
     impl_->options = options;
-    impl_->ca_has_name_constraints = authority.has_name_constraints();
+    impl_->permitted_domains = permitted_dns_names(authority.certificate());
 }
 
 std::shared_ptr<X509> LeafCache::get(const LeafRequest& request) {
     static auto& minted = stats::counter("ca.leaf_minted");
     static auto& cache_hits = stats::counter("ca.leaf_cache_hits");
 
-    const LeafNames names = leaf_names(request, impl_->ca_has_name_constraints);
+    const LeafNames names = leaf_names(request, impl_->permitted_domains);
     const std::string key = names.cache_key();
 
     std::promise<Leaf> promise;

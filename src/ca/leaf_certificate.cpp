@@ -26,6 +26,19 @@ void add_unique(std::vector<std::string>& list, std::string value) {
     if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));
 }
 
+// RFC 5280 DNS subtree match: "cursor.sh" permits itself and every name under
+// it; ".cursor.sh" permits only names under it.
+bool within_subtree(std::string_view name, std::string_view domain) {
+    if (!domain.empty() && domain.front() == '.') return name.size() > domain.size() && name.ends_with(domain);
+    return name == domain || (name.size() > domain.size() && name.ends_with(domain) &&
+                              name[name.size() - domain.size() - 1] == '.');
+}
+
+bool permitted(std::string_view name, const std::vector<std::string>& permitted_domains) {
+    return std::any_of(permitted_domains.begin(), permitted_domains.end(),
+                       [&](const std::string& domain) { return within_subtree(name, lower(domain)); });
+}
+
 }  // namespace
 
 std::string LeafNames::cache_key() const {
@@ -36,7 +49,8 @@ std::string LeafNames::cache_key() const {
     return key;
 }
 
-LeafNames leaf_names(const LeafRequest& request, bool ca_has_name_constraints) {
+LeafNames leaf_names(const LeafRequest& request, const std::vector<std::string>& permitted_domains) {
+    const bool constrained = !permitted_domains.empty();
     LeafNames out;
     if (!request.sni.empty()) {
         std::string sni = lower(request.sni);
@@ -45,12 +59,16 @@ LeafNames leaf_names(const LeafRequest& request, bool ca_has_name_constraints) {
     }
     for (const std::string& name : request.dns_names) {
         std::string dns = lower(name);
-        if (is_dns_name(dns, true)) add_unique(out.dns_names, std::move(dns));
+        // A copied name outside the CA's constraints would make clients reject
+        // the whole leaf, the SNI's name included: leave it out.
+        if (is_dns_name(dns, true) && (!constrained || permitted(dns, permitted_domains))) {
+            add_unique(out.dns_names, std::move(dns));
+        }
     }
     for (const std::string& ip : request.ip_addresses) {
         if (is_ip_address(ip)) add_unique(out.ip_addresses, ip);
     }
-    if (ca_has_name_constraints && !out.dns_names.empty()) out.ip_addresses.clear();
+    if (constrained && !out.dns_names.empty()) out.ip_addresses.clear();
     if (out.dns_names.empty() && out.ip_addresses.empty()) {
         throw std::runtime_error(fmt::format("no usable host name or IP address for a leaf certificate (SNI '{}')",
                                              request.sni));

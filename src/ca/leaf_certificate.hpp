@@ -13,8 +13,10 @@ namespace cursor_proxy::ca {
 // The names a leaf will carry, cleaned up: lower case, duplicates and names
 // unfit for a certificate dropped, the SNI first (it becomes the CN), an SNI
 // that is an IP literal moved to the addresses. When the CA has name
-// constraints (which exclude every IP address) and there is a DNS name, IP
-// addresses are dropped so the certificate stays valid under the constraints.
+// constraints (permitted_domains not empty; they also exclude every IP
+// address), names copied from the upstream certificate that fall outside them
+// are dropped, and so are IP addresses when there is a DNS name, so the leaf
+// stays valid under the constraints. The SNI's own name is always kept.
 struct LeafNames {
     std::vector<std::string> dns_names;
     std::vector<std::string> ip_addresses;
@@ -23,7 +25,7 @@ struct LeafNames {
 };
 
 // Throws std::runtime_error when nothing usable is left.
-LeafNames leaf_names(const LeafRequest& request, bool ca_has_name_constraints);
+LeafNames leaf_names(const LeafRequest& request, const std::vector<std::string>& permitted_domains);
 
 // A certificate for these names and authority.leaf_key(), signed by the CA:
 // backdated by options.backdate, valid for options.validity (never past the

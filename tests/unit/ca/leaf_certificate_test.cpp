@@ -18,7 +18,7 @@ using namespace std::chrono;
 namespace {
 
 bssl::UniquePtr<X509> mint(const ca::Authority& authority, ca::LeafRequest request, ca::LeafOptions options = {}) {
-    return ca::mint_leaf(authority, ca::leaf_names(request, authority.has_name_constraints()), options);
+    return ca::mint_leaf(authority, ca::leaf_names(request, ca::permitted_dns_names(authority.certificate())), options);
 }
 
 bool host_ok(X509* cert, const std::string& host) {
@@ -96,17 +96,23 @@ TEST_CASE("without SNI the leaf names the original destination IP") {
 }
 
 TEST_CASE("leaf_names cleans up what the network handed over") {
-    auto names = ca::leaf_names({"API2.Cursor.SH", {"api2.cursor.sh", "bad name", "", "a..b", "ok.example"}, {"1.2.3.4", "nope", "1.2.3.4"}}, false);
+    auto names = ca::leaf_names({"API2.Cursor.SH", {"api2.cursor.sh", "bad name", "", "a..b", "ok.example"}, {"1.2.3.4", "nope", "1.2.3.4"}}, {});
     CHECK(names.dns_names == std::vector<std::string>{"api2.cursor.sh", "ok.example"});
     CHECK(names.ip_addresses == std::vector<std::string>{"1.2.3.4"});
 
-    auto ip_sni = ca::leaf_names({"192.168.1.1", {}, {}}, false);
+    auto ip_sni = ca::leaf_names({"192.168.1.1", {}, {}}, {});
     CHECK(ip_sni.dns_names.empty());
     CHECK(ip_sni.ip_addresses == std::vector<std::string>{"192.168.1.1"});
 
-    CHECK(ca::leaf_names({"h.cursor.sh", {}, {"1.2.3.4"}}, true).ip_addresses.empty());
-    CHECK_THROWS_WITH(ca::leaf_names({"bad\nhost", {}, {}}, false), Catch::Contains("no usable host name"));
-    CHECK_THROWS_AS(ca::leaf_names({}, false), std::runtime_error);
+    CHECK(ca::leaf_names({"h.cursor.sh", {}, {"1.2.3.4"}}, {"cursor.sh"}).ip_addresses.empty());
+    // Names copied from upstream that the CA may not sign for are left out; the SNI stays.
+    auto constrained = ca::leaf_names({"api3.cursor.sh", {"api3.cursor.sh", "localhost", "x.cursor.sh", "notcursor.sh"}, {}},
+                                      {"cursor.sh", ".cursorapi.com"});
+    CHECK(constrained.dns_names == std::vector<std::string>{"api3.cursor.sh", "x.cursor.sh"});
+    CHECK(ca::leaf_names({"a.cursorapi.com", {"cursorapi.com"}, {}}, {".cursorapi.com"}).dns_names ==
+          std::vector<std::string>{"a.cursorapi.com"});
+    CHECK_THROWS_WITH(ca::leaf_names({"bad\nhost", {}, {}}, {}), Catch::Contains("no usable host name"));
+    CHECK_THROWS_AS(ca::leaf_names({}, {}), std::runtime_error);
 }
 
 TEST_CASE("a host name longer than a CN may be still gets a certificate") {
