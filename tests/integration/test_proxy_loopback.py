@@ -201,3 +201,47 @@ def test_large_download_streams_with_bounded_memory(start_proxy, https_upstream)
     assert curl_proc.returncode == 0
     assert int(curl_proc.stdout.read()) == size
     assert peak < 64 * 1024, f"proxy RSS peaked at {peak} KiB"
+
+
+def test_sigterm_lets_an_open_download_finish(start_proxy, https_upstream):
+    upstream = https_upstream()
+    proxy = start_proxy("-v", "--shutdown-grace", "20")
+    size = 3 * 1000 * 1000
+    download = subprocess.Popen(["curl", "-sS", "--proxy", f"http://127.0.0.1:{proxy.port}", "--cacert",
+                                 str(proxy.ca_cert), "--limit-rate", "1M", "-o", "/dev/null", "-w", "%{size_download}",
+                                 f"https://localhost:{upstream.port}/bytes/{size}"], stdout=subprocess.PIPE)
+    proxy.wait_log(r"intercepting")
+    proxy.proc.send_signal(subprocess.signal.SIGTERM)
+    proxy.wait_log(r"stopping: no new connections.*open=1")
+    # No new connections once draining.
+    assert curl(proxy, f"https://localhost:{upstream.port}/hello", cacert=proxy.ca_cert, timeout=3).returncode != 0
+    assert download.wait(20) == 0
+    assert int(download.stdout.read()) == size
+    assert proxy.proc.wait(10) == 0
+
+
+def test_idle_passthrough_connection_is_closed(start_proxy):
+    server = socket.create_server(("127.0.0.1", 0))
+    proxy = start_proxy("-v", "--idle-timeout", "1")
+    client = proxy_support.open_tunnel(proxy.port, f"127.0.0.1:{server.getsockname()[1]}")
+    upstream, _ = server.accept()
+    client.sendall(b"not tls, then silence\n")
+    assert upstream.recv(100) == b"not tls, then silence\n"
+    started = time.monotonic()
+    client.settimeout(5)
+    assert client.recv(100) == b""
+    assert 0.9 < time.monotonic() - started < 3
+    proxy.wait_log(r"passthrough connection ended .*reason=\"idle timeout\"")
+    for s in (client, upstream, server):
+        s.close()
+
+
+def test_ipv6_connect_listener_and_sslkeylogfile(start_proxy, https_upstream, tmp_path):
+    upstream = https_upstream(host="::1")
+    keylog = tmp_path / "env-keys.txt"
+    proxy = start_proxy("--listen-connect", "[::1]:0", env={"SSLKEYLOGFILE": str(keylog)})
+    r = subprocess.run(["curl", "-sS", "--max-time", "20", "--proxy", f"http://[::1]:{proxy.port}", "--cacert",
+                        str(proxy.ca_cert), f"https://[::1]:{upstream.port}/hello"], capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert b"hello from upstream" in r.stdout
+    assert "CLIENT_TRAFFIC_SECRET_0 " in keylog.read_text()

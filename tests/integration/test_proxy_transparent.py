@@ -35,8 +35,10 @@ def world(pki):
             sh("ip", "link", "add", outer, "netns", names["router"], "type", "veth", "peer", "name", inner,
                "netns", names[side])
             sh("ip", "-n", names[side], "addr", "add", f"10.77.{subnet}.2/24", "dev", inner)
+            sh("ip", "-n", names[side], "addr", "add", f"fd77:{subnet}::2/64", "dev", inner, "nodad")
             sh("ip", "-n", names[side], "link", "set", inner, "up")
             sh("ip", "-n", names[side], "route", "add", "default", "via", f"10.77.{subnet}.1")
+            sh("ip", "-n", names[side], "-6", "route", "add", "default", "via", f"fd77:{subnet}::1")
             sh("ip", "-n", names["router"], "link", "set", outer, "up")
         yield {"tag": tag, "processes": processes, **names}
     finally:
@@ -53,6 +55,9 @@ def add_router_addresses(world):
     # Added after the proxy started: IP_FREEBIND lets it bind 10.77.1.1 early.
     sh("ip", "-n", world["router"], "addr", "add", "10.77.1.1/24", "dev", f"cpv1r{world['tag']}")
     sh("ip", "-n", world["router"], "addr", "add", "10.77.2.1/24", "dev", f"cpv2r{world['tag']}")
+    for subnet in (1, 2):
+        sh("ip", "-n", world["router"], "addr", "add", f"fd77:{subnet}::1/64", "dev", f"cpv{subnet}r{world['tag']}",
+           "nodad")
 
 
 def add_redirect(world):
@@ -69,17 +74,17 @@ table inet {table} {{
     assert table in sh("ip", "netns", "exec", world["router"], "nft", "list", "tables").stdout
 
 
-def start_server(world, pki):
+def start_server(world, pki, address="10.77.2.2"):
     proc = subprocess.Popen(["ip", "netns", "exec", world["server"], "/usr/bin/python3", SUPPORT, "serve",
-                             pki.server_cert, pki.server_key, "10.77.2.2", "443", "ns-server"],
+                             pki.server_cert, pki.server_key, address, "443", "ns-server"],
                             stdout=subprocess.PIPE, text=True)
     world["processes"].append(proc)
-    assert proc.stdout.readline().startswith("serving on 10.77.2.2:443")
+    assert proc.stdout.readline().startswith(f"serving on {address}:443")
 
 
-def client_curl(world, ca, *extra, url="https://api2.cursor.sh/hello"):
+def client_curl(world, ca, *extra, url="https://api2.cursor.sh/hello", server="10.77.2.2"):
     return subprocess.run(["ip", "netns", "exec", world["client"], "curl", "-sS", "--max-time", "15", "--cacert",
-                           str(ca), "--resolve", "api2.cursor.sh:443:10.77.2.2", *extra, url],
+                           str(ca), "--resolve", f"api2.cursor.sh:443:{server}", *extra, url],
                           capture_output=True, timeout=30)
 
 
@@ -107,3 +112,15 @@ def test_connection_straight_to_the_listener_is_not_relayed(world, pki, start_pr
     assert r.returncode != 0
     proxy.wait_log(r"refusing a connection to the proxy's own listener .*destination=10\.77\.1\.1:" + str(PORT) +
                    r"|connection was not redirected by nftables")
+
+
+def test_ipv6_redirect_uses_ip6t_so_original_dst(world, pki, start_proxy):
+    proxy = start_proxy("--listen", f"[fd77:1::1]:{PORT}", "-v", netns=world["router"])
+    add_router_addresses(world)
+    add_redirect(world)   # the inet table's rule matches IPv6 too
+    start_server(world, pki, "fd77:2::2")
+    r = client_curl(world, proxy.ca_cert, server="[fd77:2::2]")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"hello from ns-server path=/hello\n"
+    proxy.wait_log(r"intercepting conn=\d+ client=\[fd77:1::2\]:\d+ destination=\[fd77:2::2\]:443 host=fd77:2::2 "
+                   r"sni=api2\.cursor\.sh")
