@@ -145,8 +145,9 @@ void warn_if_few_descriptors(std::size_t max_connections) {
 }
 
 fs::path status_socket_path(const fs::path& data_dir) {
+    // Where `cursor-proxy status` looks (capture/cli/default_paths.hpp).
     const char* runtime = std::getenv("RUNTIME_DIRECTORY");
-    return (runtime != nullptr ? fs::path(runtime) : data_dir) / "status.sock";
+    return (runtime != nullptr && *runtime != '\0' ? fs::path(runtime) : data_dir) / "status.sock";
 }
 
 void print_how_to_use(const std::vector<accept::ListenAddress>& listen,

@@ -1,5 +1,6 @@
 """The whole proxy on loopback, through its explicit CONNECT listener: curl and
 openssl s_client as clients, Python HTTPS servers with a test CA as upstreams."""
+import json
 import re
 import socket
 import subprocess
@@ -245,3 +246,16 @@ def test_ipv6_connect_listener_and_sslkeylogfile(start_proxy, https_upstream, tm
     assert r.returncode == 0, r.stderr
     assert b"hello from upstream" in r.stdout
     assert "CLIENT_TRAFFIC_SECRET_0 " in keylog.read_text()
+
+
+def test_status_shows_counters_and_learned_passthrough_hosts(start_proxy, https_upstream, pki, proxy_binary):
+    upstream = https_upstream()
+    proxy = start_proxy("--auto-passthrough-after", "1")
+    assert curl(proxy, f"https://localhost:{upstream.port}/hello", cacert=proxy.ca_cert).returncode == 0
+    assert curl(proxy, f"https://localhost:{upstream.port}/hello", cacert=pki.ca_cert).returncode == 60
+    r = subprocess.run([proxy_binary, "status", "--json", "--socket", proxy.data_dir / "status.sock"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    status = json.loads(r.stdout)
+    assert '"connections.intercepted": 1' in json.dumps(status), status
+    assert '"learned_passthrough_hosts": ["localhost"]' in json.dumps(status), status
