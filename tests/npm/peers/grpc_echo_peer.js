@@ -5,12 +5,11 @@
 //   node grpc_echo_peer.js server PORT       prints "ready"
 //   node grpc_echo_peer.js client HOST:PORT  runs every scenario, prints one
 //                                            JSON object of results, exits 1 on a mismatch
-// Environment as for grpc_peer.js: PEER_TLS_CERT/PEER_TLS_KEY (server TLS),
-// PEER_CA (client TLS trusting it), grpc_proxy (a CONNECT proxy).
+// Environment: see grpc_tls.js (PEER_TLS_CERT/PEER_TLS_KEY, PEER_CA, grpc_proxy).
 "use strict";
-const fs = require("node:fs");
 const grpc = require("@grpc/grpc-js");
 const { Msg, pattern } = require("./echo_service");
+const { listen, clientCredentials } = require("./grpc_tls");
 
 const serialize = (m) => Buffer.from(m.toBinary());
 const deserialize = (b) => Msg.fromBinary(b);
@@ -55,22 +54,12 @@ function server(port) {
                                                 metadata: metadata("x-turns", String(n)) }));
     },
   });
-  const credentials = process.env.PEER_TLS_CERT
-    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: fs.readFileSync(process.env.PEER_TLS_CERT),
-                                                private_key: fs.readFileSync(process.env.PEER_TLS_KEY) }])
-    : grpc.ServerCredentials.createInsecure();
-  s.bindAsync(`127.0.0.1:${port}`, credentials, (err) => {
-    if (err) { console.error(err); process.exit(2); }
-    console.log("ready");
-  });
+  listen(s, port);
 }
 
 async function client(target) {
   const Client = grpc.makeGenericClientConstructor(definition, "EchoService");
-  const credentials = process.env.PEER_CA
-    ? grpc.credentials.createSsl(fs.readFileSync(process.env.PEER_CA))
-    : grpc.credentials.createInsecure();
-  const c = new Client(target, credentials, GZIP);
+  const c = new Client(target, clientCredentials(), GZIP);
   const results = {};
   const check = (name, ok, detail) => { results[name] = ok ? "ok" : "FAIL " + JSON.stringify(detail); };
 
