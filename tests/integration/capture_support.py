@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 
 from conftest import BUILD
+from proxy_support import DATA_ROOT
 
 FEED = BUILD / "tests" / "tools" / "capture-feed"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYXB0dXJlLXRlc3QiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLWJ5dGVzLWhlcmU"
@@ -19,9 +20,11 @@ CHAT_PATH = "/aiserver.v1.ChatService/StreamUnifiedChatWithTools"
 
 @contextlib.contextmanager
 def private_dir():
-    """A temporary directory below the build tree, removed afterwards."""
-    BUILD.mkdir(parents=True, exist_ok=True)
-    path = pathlib.Path(tempfile.mkdtemp(prefix="capture-it-", dir=BUILD))
+    """A temporary directory under DATA_ROOT, removed afterwards. Not below the
+    build tree: a checkout under /tmp (as CI's may be) would put it where
+    captures refuse to go."""
+    DATA_ROOT.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = pathlib.Path(tempfile.mkdtemp(prefix="capture-it-", dir=DATA_ROOT))
     try:
         yield path
     finally:
