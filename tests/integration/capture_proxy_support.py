@@ -32,6 +32,7 @@ def record_peer(script, start_proxy, pki, tmp_path, *proxy_args):
         rc, results = NodePeer.client(script, target, env=env)
         assert rc == 0 and all(v == "ok" for v in results.values()), results
         assert proxy.stop() == 0, proxy.log()
+        assert TOKEN not in proxy.log()
     finally:
         upstream.close()
     return proxy.data_dir / "captures"
