@@ -10,12 +10,12 @@
 // reported. --bodies makes the observer ask for body bytes; --quiet uses the
 // null observer and prints only the "listening" line (for bench/run).
 #include "http2/relay.hpp"
+#include "json_lines_observer.hpp"
 #include "log/log.hpp"
 #include "tls/tls_stream.hpp"
 
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -25,48 +25,7 @@
 namespace {
 
 using namespace cursor_proxy;
-
-// One JSON object per line: {"event": ..., "connection": N, "stream": N, ...}.
-void emit(nlohmann::json event) { std::printf("%s\n", event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()); }
-
-nlohmann::json headers_json(const observer::Headers& headers) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& h : headers) list.push_back({h.name, h.value});
-    return list;
-}
-
-const char* name(observer::Direction d) { return d == observer::Direction::request ? "request" : "response"; }
-
-class PrintingObserver : public observer::Observer {
-public:
-    explicit PrintingObserver(bool bodies) : bodies_(bodies) {}
-    bool wants_bodies() const override { return bodies_; }
-
-    void request_headers(observer::StreamKey key, const observer::Headers& headers) override {
-        emit({{"event", "request_headers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"headers", headers_json(headers)}});
-    }
-    void response_headers(observer::StreamKey key, const observer::Headers& headers) override {
-        emit({{"event", "response_headers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"headers", headers_json(headers)}});
-    }
-    void body_data(observer::StreamKey key, observer::Direction d, std::span<const std::uint8_t> bytes) override {
-        emit({{"event", "body"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"direction", name(d)}, {"bytes", bytes.size()}});
-    }
-    void trailers(observer::StreamKey key, observer::Direction d, const observer::Headers& headers) override {
-        emit({{"event", "trailers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"direction", name(d)}, {"headers", headers_json(headers)}});
-    }
-    void stream_closed(observer::StreamKey key, const observer::StreamEnd& end) override {
-        emit({{"event", "stream_closed"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"error_code", end.error_code}, {"reset_by", name(end.reset_by)},
-              {"request_bytes", end.request_bytes}, {"response_bytes", end.response_bytes}});
-    }
-
-private:
-    bool bodies_;
-};
+using tools::emit;
 
 asio::awaitable<void> serve(tls::TcpSocket client, std::uint16_t upstream_port, std::uint64_t id,
                             observer::Observer& observer, const http2::Limits& limits) {
@@ -142,7 +101,7 @@ int main(int argc, char** argv) {
     }
     asio::io_context io;
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), listen_port});
-    PrintingObserver printing(bodies);
+    tools::JsonLinesObserver printing(bodies ? tools::BodyReport::sizes : tools::BodyReport::none);
     observer::Observer& observer = quiet ? observer::null_observer() : printing;
     asio::co_spawn(io, accept_loop(acceptor, upstream_port, observer, limits), asio::detached);
     asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -8,6 +8,7 @@
 //   {"event":"request_headers","connection":1,"stream":1,"headers":[[":method","GET"],...]}
 #include "cli/arg_parser.hpp"
 #include "http1/relay.hpp"
+#include "json_lines_observer.hpp"
 #include "log/log.hpp"
 #include "log/user_error.hpp"
 #include "tls/tls_stream.hpp"
@@ -15,7 +16,6 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -25,61 +25,9 @@
 namespace {
 
 using namespace cursor_proxy;
-using nlohmann::json;
+using tools::emit;
+using tools::JsonLinesObserver;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-void emit(json line) {
-    std::fputs((line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n").c_str(), stdout);
-    std::fflush(stdout);
-}
-
-json headers_json(const observer::Headers& headers) {
-    json out = json::array();
-    for (const auto& h : headers) out.push_back({h.name, h.value});
-    return out;
-}
-
-std::string_view direction_name(observer::Direction d) {
-    return d == observer::Direction::request ? "request" : "response";
-}
-
-class JsonLinesObserver : public observer::Observer {
-public:
-    explicit JsonLinesObserver(bool bodies) : bodies_(bodies) {}
-    bool wants_bodies() const override { return bodies_; }
-    void connection_opened(const observer::ConnectionInfo& info) override {
-        emit({{"event", "connection_opened"}, {"connection", info.id}, {"client", info.client_address}});
-    }
-    void connection_closed(std::uint64_t id, std::string_view reason) override {
-        emit({{"event", "connection_closed"}, {"connection", id}, {"reason", reason}});
-    }
-    void request_headers(observer::StreamKey key, const observer::Headers& headers) override {
-        emit({{"event", "request_headers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"headers", headers_json(headers)}});
-    }
-    void response_headers(observer::StreamKey key, const observer::Headers& headers) override {
-        emit({{"event", "response_headers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"headers", headers_json(headers)}});
-    }
-    void body_data(observer::StreamKey key, observer::Direction d, std::span<const std::uint8_t> data) override {
-        std::string hex;
-        for (auto b : data) hex += fmt::format("{:02x}", b);
-        emit({{"event", "body"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"direction", direction_name(d)}, {"bytes", data.size()}, {"hex", hex}});
-    }
-    void trailers(observer::StreamKey key, observer::Direction d, const observer::Headers& headers) override {
-        emit({{"event", "trailers"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"direction", direction_name(d)}, {"headers", headers_json(headers)}});
-    }
-    void stream_closed(observer::StreamKey key, const observer::StreamEnd& end) override {
-        emit({{"event", "stream_closed"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"error_code", end.error_code}, {"reset_by", direction_name(end.reset_by)},
-              {"request_bytes", end.request_bytes}, {"response_bytes", end.response_bytes}});
-    }
-
-private:
-    bool bodies_;
-};
 
 asio::awaitable<void> session(tls::TcpSocket client, std::uint64_t id, std::uint16_t upstream_port,
                               JsonLinesObserver& observer, http1::Limits limits) {
@@ -151,7 +99,7 @@ int run(std::span<const std::string> args) {
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(),
                                           static_cast<std::uint16_t>(a.get_int("listen", 0, 65535))});
     emit({{"event", "listening"}, {"port", acceptor.local_endpoint().port()}});
-    JsonLinesObserver observer(a.has("bodies"));
+    JsonLinesObserver observer(a.has("bodies") ? tools::BodyReport::sizes_and_hex : tools::BodyReport::none);
     asio::co_spawn(io, accept_loop(acceptor, upstream_port, observer, limits), asio::detached);
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const asio::error_code&, int) { io.stop(); });
