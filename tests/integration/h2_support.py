@@ -18,6 +18,8 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
+from process_support import Process, free_port, wait_for_port  # noqa: F401 (Process: tests import it from here)
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("BUILDDIR", ROOT / "build"))
 H2C_RELAY = BUILD / "tests" / "tools" / "h2c-relay"
@@ -31,25 +33,6 @@ ENHANCE_YOUR_CALM = 0xb
 DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = 0, 1, 3, 4, 6, 7, 8, 9
 END_STREAM, END_HEADERS = 0x1, 0x4
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, proc=None, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"process exited with {proc.returncode} before listening on {port}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
 def pattern(n):
@@ -81,58 +64,6 @@ class FrameParser:
     def goaway_code(self):
         codes = [int.from_bytes(p[4:8], "big") for t, _, _, p in self.frames if t == GOAWAY]
         return codes[-1] if codes else None
-
-
-class Process:
-    """A child process whose stdout lines are collected; stderr goes to a file."""
-
-    def __init__(self, argv, tmp_path, name, cwd=None, ready=None, env=None):
-        self.stderr_path = tmp_path / f"{name}.stderr"
-        self.stderr_file = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file, cwd=cwd,
-                                     env={**os.environ, **(env or {})})
-        self.lines = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        if ready is not None:
-            self.wait_for(ready, timeout=20)
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.decode(errors="replace").rstrip("\n"))
-
-    def wait_for(self, predicate, timeout=10):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [x for x in list(self.lines) if predicate(x)]
-            if found:
-                return found
-            if self.proc.poll() is not None and not self.reader.is_alive():
-                break
-            time.sleep(0.02)
-        raise AssertionError(f"{self.proc.args[0]}: nothing matching within {timeout}s; "
-                             f"stdout tail {self.lines[-5:]}, stderr {self.stderr()[-800:]}")
-
-    def stderr(self):
-        self.stderr_file.flush()
-        return self.stderr_path.read_text(errors="replace")
-
-    def status_kib(self, field):
-        for line in pathlib.Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        raise AssertionError(f"no {field} line")
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(5)
-        self.stderr_file.close()
 
 
 class H2cRelay(Process):
@@ -178,7 +109,7 @@ class Nghttpd(Process):
     def __init__(self, docroot, tmp_path, *extra):
         self.port = free_port()
         super().__init__(["nghttpd", "--no-tls", "-d", str(docroot), *extra, str(self.port)], tmp_path, "nghttpd")
-        wait_for_port(self.port, self.proc)
+        wait_for_port(self.port, proc=self.proc, timeout=15)
 
 
 class H2Client:

@@ -11,6 +11,8 @@ import subprocess
 import threading
 import time
 
+from process_support import status_kib, stop
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("BUILDDIR", ROOT / "build"))
 PLAIN_RELAY = BUILD / "tests" / "tools" / "plain-relay"
@@ -152,18 +154,10 @@ class PlainRelay:
         raise AssertionError(f"no matching relay event within {timeout}s; events: {self.events[-10:]}")
 
     def rss_kib(self):
-        for line in pathlib.Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS line")
+        return status_kib(self.proc.pid, "VmRSS")
 
     def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)
         self.reader.join(5)
         self.stderr_file.close()
 

@@ -15,6 +15,8 @@ import tempfile
 import threading
 import time
 
+from process_support import free_port, status_kib, stop, wait_for_port  # noqa: F401 (tests use free_port, wait_for_port from here)
+
 # Captures refuse /tmp (they hold secrets), so data directories live here.
 DATA_ROOT = pathlib.Path("/var/lib/cursor-proxy-tests")
 
@@ -150,21 +152,12 @@ class Proxy:
         raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n{self.log()}")
 
     def rss_kib(self):
-        for line in pathlib.Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS")
+        return status_kib(self.proc.pid, "VmRSS")
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        returncode = stop(self.proc, sig, timeout)
         self._log.close()
-        return self.proc.returncode
+        return returncode
 
 
 def new_data_dir():
@@ -208,23 +201,6 @@ def open_tunnel(proxy_port, target, timeout=10):
         reply += chunk
     assert reply.startswith(b"HTTP/1.1 200"), reply
     return sock
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, host="127.0.0.1", timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
 if __name__ == "__main__":
