@@ -1,6 +1,7 @@
 #include "ca/key_file.hpp"
 
 #include "log/user_error.hpp"
+#include "posix/unique_fd.hpp"
 
 #include <fmt/format.h>
 
@@ -15,20 +16,7 @@
 namespace cursor_proxy::ca {
 namespace {
 
-// Owns a file descriptor; close errors matter only where we check them
-// explicitly (the temp file), so the destructor ignores them.
-class UniqueFd {
-public:
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { if (fd_ >= 0) ::close(fd_); }
-    int get() const { return fd_; }
-    int release() { int fd = fd_; fd_ = -1; return fd; }
-
-private:
-    int fd_;
-};
+using posix::UniqueFd;
 
 std::string errno_text() { return std::strerror(errno); }
 

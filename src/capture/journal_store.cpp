@@ -111,7 +111,7 @@ bool JournalStore::open_part(Clock::time_point now) {
     ++part_;
     part_day_ = utc_day(now);
     const fs::path path = dir_ / current_file();
-    journal_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+    journal_ = posix::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!journal_) {
         fail("create a capture file", path, errno);
         return false;
@@ -177,7 +177,7 @@ std::optional<RawRef> JournalStore::append_raw(std::span<const std::uint8_t> byt
     const std::string name = fmt::format("{}_{:04}.raw", session_, part_);
     const fs::path path = dir_ / name;
     if (!raw_) {
-        raw_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+        raw_ = posix::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (!raw_) {
             fail("create a raw body file", path, errno);
             return std::nullopt;

@@ -9,7 +9,7 @@
 // is counted ("capture.write_errors", "capture.lost_events"), and writing is
 // retried every few seconds so capture resumes once the disk has room.
 #include "capture/capture_config.hpp"
-#include "capture/unique_fd.hpp"
+#include "posix/unique_fd.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -63,8 +63,8 @@ private:
 
     int part_ = -1;
     int part_day_ = -1;  // days since epoch (UTC) of the open part
-    UniqueFd journal_;
-    UniqueFd raw_;
+    posix::UniqueFd journal_;
+    posix::UniqueFd raw_;
     std::uint64_t journal_size_ = 0;
     std::uint64_t raw_size_ = 0;
     std::uint64_t total_bytes_ = 0;      // estimate of the directory total

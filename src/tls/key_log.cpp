@@ -2,6 +2,7 @@
 
 #include "log/log.hpp"
 #include "log/user_error.hpp"
+#include "posix/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -27,16 +28,16 @@ void on_keylog_line(const SSL* ssl, const char* line) {
 }  // namespace
 
 KeyLog::KeyLog(const std::filesystem::path& path) : path_(path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    posix::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!fd) {
         throw UserError(fmt::format("cannot open key log {}: {} (check --keylog / SSLKEYLOGFILE)", path.string(),
                                     std::strerror(errno)));
     }
-    file_.reset(::fdopen(fd, "a"));
+    file_.reset(::fdopen(fd.get(), "a"));
     if (!file_) {
-        ::close(fd);
         throw UserError(fmt::format("cannot open key log {}: {}", path.string(), std::strerror(errno)));
     }
+    fd.release();  // the FILE owns it now
     log::warning("tls", "writing TLS session secrets to the key log; anyone who reads it can decrypt captured traffic",
                  {{"file", path.string()}});
 }

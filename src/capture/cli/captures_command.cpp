@@ -7,6 +7,7 @@
 #include "cli/arg_parser.hpp"
 #include "cli/commands.hpp"
 #include "log/user_error.hpp"
+#include "posix/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -260,20 +261,16 @@ void write_private_file(const std::string& path, const std::string& text) {
         std::fwrite(text.data(), 1, text.size(), stdout);
         return;
     }
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw UserError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    posix::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) throw UserError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
     std::size_t done = 0;
     while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int err = errno;
-            ::close(fd);
-            throw UserError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
-        }
+        if (n <= 0) throw UserError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
         done += static_cast<std::size_t>(n);
     }
-    if (::close(fd) != 0) throw UserError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+    if (::close(fd.release()) != 0) throw UserError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
 }
 
 int export_captures(std::span<const std::string> args) {

@@ -1,10 +1,11 @@
 #pragma once
-// Owns a file descriptor; closes it once.
+// Owns a file descriptor; closes it once. The destructor ignores close
+// errors: where they matter (a file we wrote), close(release()) and check.
 #include <unistd.h>
 
 #include <utility>
 
-namespace cursor_proxy::capture {
+namespace cursor_proxy::posix {
 
 class UniqueFd {
 public:
@@ -21,6 +22,8 @@ public:
 
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
+    // Gives up ownership: the caller closes the descriptor.
+    int release() { return std::exchange(fd_, -1); }
     void reset(int fd = -1) {
         if (fd_ >= 0) ::close(fd_);
         fd_ = fd;
@@ -30,4 +33,4 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace cursor_proxy::capture
+}  // namespace cursor_proxy::posix
