@@ -1,6 +1,7 @@
 #include "ca/leaf_certificate.hpp"
 
 #include "ca/x509_builder.hpp"
+#include "text/ascii.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/nid.h>
@@ -16,11 +17,7 @@
 namespace cursor_proxy::ca {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using text::lower;
 
 void add_unique(std::vector<std::string>& list, std::string value) {
     if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(std::move(value));

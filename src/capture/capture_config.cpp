@@ -2,6 +2,7 @@
 
 #include "capture/capture_service.hpp"
 #include "log/user_error.hpp"
+#include "text/ascii.hpp"
 
 #include <fmt/format.h>
 
@@ -12,11 +13,7 @@
 namespace cursor_proxy::capture {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using text::lower;
 
 bool is_under(const std::filesystem::path& path, const std::filesystem::path& root) {
     auto [root_end, path_it] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());

@@ -1,4 +1,5 @@
 #include "capture/event_lines.hpp"
+#include "text/ascii.hpp"
 
 #include <fmt/format.h>
 
@@ -44,9 +45,7 @@ std::string host_of(const observer::Headers& headers) {
     } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
         authority = authority.substr(0, colon);
     }
-    std::string out(authority);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
+    return text::lower(authority);
 }
 
 std::string_view path_without_query(std::string_view path) { return path.substr(0, path.find('?')); }

@@ -1,5 +1,7 @@
 #include "capture/redaction.hpp"
 
+#include "text/ascii.hpp"
+
 #include <openssl/sha.h>
 
 #include <fmt/format.h>
@@ -21,11 +23,7 @@ std::size_t run_length(std::string_view text, std::size_t pos) {
     return n;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 // A JWT's header and payload are at least a short JSON object each.
 constexpr std::size_t kMinJwtPart = 10;

@@ -1,4 +1,5 @@
 #include "http1/head_parser.hpp"
+#include "text/ascii.hpp"
 
 #include <fmt/format.h>
 
@@ -7,6 +8,9 @@
 #include <limits>
 
 namespace cursor_proxy::http1 {
+
+using text::iequals;
+
 namespace {
 
 using Error = std::optional<std::string>;
@@ -126,12 +130,6 @@ void decide_keep_alive(MessageHead& head) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 std::string_view MessageHead::field(std::string_view name) const {
     for (const auto& f : fields) {

@@ -47,6 +47,4 @@ struct ParserLimits {
     std::size_t max_chunk_line_bytes = 4096;   // chunk size plus extensions
 };
 
-bool iequals(std::string_view a, std::string_view b);
-
 }  // namespace cursor_proxy::http1

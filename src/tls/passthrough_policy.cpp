@@ -1,5 +1,7 @@
 #include "tls/passthrough_policy.hpp"
 
+#include "text/ascii.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -8,11 +10,7 @@
 namespace cursor_proxy::tls {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
+using text::lower;
 
 // Bounds the table when a client hits many distinct names (one abort each).
 constexpr std::size_t kMaxTrackedHosts = 4096;

@@ -5,6 +5,7 @@
 #include "capture/decode/decoders.hpp"
 #include "capture/decode/descriptor_pool.hpp"
 #include "capture/decode/headers_json.hpp"
+#include "text/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,9 +18,7 @@ std::string lower_trimmed(std::string_view s) {
     s = s.substr(0, s.find(';'));  // drop parameters such as "; charset=utf-8"
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
+    return text::lower(s);
 }
 
 // "/package.Service/Method": a path Connect would use (the dot keeps REST

@@ -1,6 +1,7 @@
 #include "capture/decode/headers_json.hpp"
 
 #include "capture/decode/utf8.hpp"
+#include "text/ascii.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,11 +17,7 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
+using text::iequals;
 
 }  // namespace
 
@@ -54,9 +51,7 @@ std::optional<observer::Headers> parse_header_block(std::span<const std::uint8_t
         if (line.empty()) continue;
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-        std::string name(trim(line.substr(0, colon)));
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-        headers.push_back({std::move(name), std::string(trim(line.substr(colon + 1)))});
+        headers.push_back({text::lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
     }
     return headers;
 }
