@@ -108,6 +108,15 @@ std::filesystem::path default_dir() {
     const char* state = std::getenv("STATE_DIRECTORY");
     // systemd may pass several directories separated by ':'; the first is ours.
     if (state != nullptr && *state != '\0') return std::string(state).substr(0, std::string(state).find(':'));
+    std::error_code error;
+    const auto cwd = std::filesystem::weakly_canonical(std::filesystem::current_path(error), error);
+    const std::string here = cwd.string() + "/";
+    if (here.starts_with("/tmp/") || here.starts_with("/var/tmp/")) {
+        const char* xdg = std::getenv("XDG_STATE_HOME");
+        if (xdg != nullptr && *xdg == '/') return std::filesystem::path(xdg) / "cursor-proxy";
+        const char* home = std::getenv("HOME");
+        if (home != nullptr && *home == '/') return std::filesystem::path(home) / ".local/state/cursor-proxy";
+    }
     return "cursor-proxy-data";
 }
 

@@ -25,7 +25,10 @@ inline constexpr const char* kLeafKeyFile = "leaf.key";
 inline constexpr const char* kLeafPublicKeyFile = "leaf.pub";
 
 // $STATE_DIRECTORY (set by systemd's StateDirectory=) if set, else
-// ./cursor-proxy-data. Shared by `ca` and `run`.
+// ./cursor-proxy-data. When the working directory is under /tmp or /var/tmp
+// (world-writable, cleaned by others: no place for a CA key or captures) it
+// is $XDG_STATE_HOME/cursor-proxy, else ~/.local/state/cursor-proxy instead.
+// Shared by `ca`, `run`, `captures` and `status`.
 std::filesystem::path default_dir();
 
 enum class KeyType { ecdsa_p256, rsa2048 };

@@ -182,7 +182,10 @@ int run_command(std::span<const std::string> raw_args) {
 
     const fs::path data_dir = args.has("data-dir") ? fs::path(args.get("data-dir")) : ca::default_dir();
     std::error_code mkdir_error;
-    fs::create_directories(data_dir, mkdir_error);
+    // A data directory we create holds the CA key and captures: owner only.
+    if (fs::create_directories(data_dir, mkdir_error)) {
+        fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, mkdir_error);
+    }
     if (mkdir_error) {
         throw UserError(fmt::format("cannot create data directory {}: {} (choose one with --data-dir)",
                                     data_dir.string(), mkdir_error.message()));

@@ -7,8 +7,11 @@ sslserver purpose, host name, name constraints).
 import datetime
 import json
 import os
+import pathlib
+import shutil
 import stat
 import subprocess
+import tempfile
 
 import pytest
 
@@ -184,6 +187,19 @@ def test_default_dir_is_state_directory_else_cursor_proxy_data(tmp_path, proxy_b
     r = run([proxy_binary, "ca", "init"], env={**env, "STATE_DIRECTORY": str(state)}, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (state / "ca.crt").exists()
-    r = run([proxy_binary, "ca", "init"], env=env, cwd=tmp_path)
+    # A working directory under /tmp is no place for a CA key: the per-user state dir is used.
+    xdg = tmp_path / "xdg-state"
+    r = run([proxy_binary, "ca", "init"], env={**env, "XDG_STATE_HOME": str(xdg)}, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "cursor-proxy-data" / "ca.crt").exists()
+    assert (xdg / "cursor-proxy" / "ca.crt").exists()
+    assert not (tmp_path / "cursor-proxy-data").exists()
+    # Anywhere else: ./cursor-proxy-data.
+    root = pathlib.Path("/var/lib/cursor-proxy-tests")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ca-default-", dir=root))
+    try:
+        r = run([proxy_binary, "ca", "init"], env=env, cwd=work)
+        assert r.returncode == 0, r.stderr
+        assert (work / "cursor-proxy-data" / "ca.crt").exists()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
