@@ -13,6 +13,7 @@
 , zlib
 , nlohmann_json
 , catch2
+, protobuf
 , libnl
 , libmnl
 , libnftnl
@@ -26,7 +27,9 @@ stdenv.mkDerivation {
   version = "0.1.0";
   inherit src;
 
-  nativeBuildInputs = [ meson ninja pkg-config makeWrapper ];
+  # protoc: the decoder unit tests build descriptor sets with it (found at
+  # configure time; without it those tests fail loudly).
+  nativeBuildInputs = [ meson ninja pkg-config makeWrapper protobuf ];
   buildInputs = [ boringssl nghttp2 asio fmt zlib nlohmann_json libnl libmnl libnftnl systemd ];
   checkInputs = [ catch2 ];
 

@@ -12,7 +12,7 @@ let
   simple = names: b.listToAttrs (b.map (n: { name = n; value = placeholder n { }; }) names);
   self = simple [
     "meson" "ninja" "pkg-config" "makeWrapper" "nghttp2" "asio" "fmt" "zlib" "nlohmann_json"
-    "catch2" "libnl" "libmnl" "libnftnl" "systemd" "coreutils" "curl" "openssl" "nodejs"
+    "catch2" "protobuf" "libnl" "libmnl" "libnftnl" "systemd" "coreutils" "curl" "openssl" "nodejs"
     "iproute2" "nftables" "dbus" "bash" "gnugrep"
   ] // {
     inherit lib system;
