@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -172,7 +173,7 @@ TEST_CASE("Authority::load explains a missing, corrupt or mismatched CA") {
                       Catch::Contains("cannot parse CA key") && Catch::Contains("ca init --force"));
 }
 
-TEST_CASE("default_dir is $STATE_DIRECTORY when set, else ./cursor-proxy-data") {
+TEST_CASE("default_dir is $STATE_DIRECTORY when set, else ./cursor-proxy-data, else (under /tmp) the state dir") {
     const char* saved = std::getenv("STATE_DIRECTORY");
     const std::string saved_value = saved != nullptr ? saved : "";
     ::setenv("STATE_DIRECTORY", "/var/lib/cursor-proxy", 1);
@@ -180,6 +181,17 @@ TEST_CASE("default_dir is $STATE_DIRECTORY when set, else ./cursor-proxy-data") 
     ::setenv("STATE_DIRECTORY", "/var/lib/a:/var/lib/b", 1);
     CHECK(ca::default_dir() == "/var/lib/a");
     ::unsetenv("STATE_DIRECTORY");
+    const auto saved_cwd = std::filesystem::current_path();
+    std::filesystem::current_path("/");
     CHECK(ca::default_dir() == "cursor-proxy-data");
+    // Under /tmp the per-user state directory is used instead (no keys or captures in /tmp).
+    const char* saved_xdg = std::getenv("XDG_STATE_HOME");
+    const std::string saved_xdg_value = saved_xdg != nullptr ? saved_xdg : "";
+    ::setenv("XDG_STATE_HOME", "/home/someone/.state", 1);
+    std::filesystem::current_path("/tmp");
+    CHECK(ca::default_dir() == "/home/someone/.state/cursor-proxy");
+    std::filesystem::current_path(saved_cwd);
+    if (saved_xdg != nullptr) ::setenv("XDG_STATE_HOME", saved_xdg_value.c_str(), 1);
+    else ::unsetenv("XDG_STATE_HOME");
     if (saved != nullptr) ::setenv("STATE_DIRECTORY", saved_value.c_str(), 1);
 }
