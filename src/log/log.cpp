@@ -71,11 +71,14 @@ void write(Level level, std::string_view component, std::string_view message,
     line += component;
     line += ": ";
     line += message;
+    std::string value;
     for (const Field& f : fields) {
         line += ' ';
         line += f.key;
         line += '=';
-        append_value(line, f.value);
+        value.clear();
+        f.append(value, f.value);
+        append_value(line, value);
     }
     line += '\n';
     std::lock_guard lock(g_write_mutex);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,11 +20,21 @@ void set_level(Level level);
 Level level();
 bool enabled(Level level);
 
+// A key and a reference to its value, formatted only if the line is written:
+// callers pass fields to debug()/info() on hot paths, and with the default
+// level those lines are dropped, so nothing should be formatted up front.
+// A Field refers to its value, so it lives only within the log call's full
+// expression (which is how the braced lists below are always used).
 struct Field {
     std::string_view key;
-    std::string value;
+    const void* value;
+    void (*append)(std::string& out, const void* value);
+
     template <typename T>
-    Field(std::string_view k, const T& v) : key(k), value(fmt::format("{}", v)) {}
+    Field(std::string_view k, const T& v)
+        : key(k), value(&v), append([](std::string& out, const void* p) {
+              fmt::format_to(std::back_inserter(out), "{}", *static_cast<const T*>(p));
+          }) {}
 };
 
 void write(Level level, std::string_view component, std::string_view message,
