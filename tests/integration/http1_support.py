@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from process_support import status_kib, stop
+from process_support import ServedInThread, status_kib, stop
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("BUILDDIR", ROOT / "build"))
@@ -77,17 +77,9 @@ class UpstreamHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Upstream:
+class Upstream(ServedInThread):
     def __init__(self):
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), UpstreamHandler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), UpstreamHandler))
 
 
 class WebSocketEcho:

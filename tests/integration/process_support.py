@@ -51,6 +51,22 @@ def stop(proc, sig=signal.SIGTERM, timeout=10):
     return proc.returncode
 
 
+class ServedInThread:
+    """Base for test servers built on http.server: serve(server) runs it on a
+    daemon thread, close() stops and closes it."""
+
+    def serve(self, server):
+        server.daemon_threads = True
+        self.server = server
+        self.port = server.server_address[1]
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Process:
     """A child process whose stdout lines are collected; stderr goes to a file."""
 

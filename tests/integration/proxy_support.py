@@ -12,10 +12,9 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 
-from process_support import free_port, status_kib, stop, wait_for_port  # noqa: F401 (tests use free_port, wait_for_port from here)
+from process_support import ServedInThread, free_port, status_kib, stop, wait_for_port  # noqa: F401 (tests use free_port, wait_for_port from here)
 
 # Captures refuse /tmp (they hold secrets), so data directories live here.
 DATA_ROOT = pathlib.Path("/var/lib/cursor-proxy-tests")
@@ -87,26 +86,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._reply(body, "application/octet-stream")
 
 
-class HttpsUpstream:
+class HttpsUpstream(ServedInThread):
     """A threaded HTTPS/1.1 server (ALPN http/1.1) on host:0 with the given cert."""
 
     def __init__(self, cert, key, host="127.0.0.1", name="upstream", port=0):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         server_class = type("Server", (http.server.ThreadingHTTPServer,), {"address_family": family})
-        self.server = server_class((host, port), _Handler)
-        self.server.name = name
-        self.server.daemon_threads = True
+        server = server_class((host, port), _Handler)
+        server.name = name
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         context.set_alpn_protocols(["http/1.1"])
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        self.serve(server)
 
 
 class Proxy:
