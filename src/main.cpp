@@ -22,7 +22,8 @@ SYNOPSIS
 COMMANDS
     run         Run the proxy (transparent and/or explicit CONNECT listener).
                 With no options: a local CONNECT proxy on 127.0.0.1:8080, a
-                fresh CA and a capture folder under ./cursor-proxy-data.
+                fresh CA and a capture folder under ./cursor-proxy-data
+                (~/.local/state/cursor-proxy when run from under /tmp).
     ca          Create or show the certificate authority (ca init, ca show).
     captures    List, show, follow and export recorded traffic.
     status      Show the running proxy's connections, streams and counters.

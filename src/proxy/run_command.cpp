@@ -45,7 +45,8 @@ ArgParser make_parser() {
                                            "Default 127.0.0.1:8080 when neither --listen nor --listen-connect is given. "
                                            "Port 0 picks a free port (printed at start).");
     p.option("data-dir", "DIR", "State directory: the CA (unless --ca-dir), captures, status socket. "
-                                "Default: $STATE_DIRECTORY, else ./cursor-proxy-data.");
+                                "Default: $STATE_DIRECTORY, else ./cursor-proxy-data (in a working directory under "
+                                "/tmp: ~/.local/state/cursor-proxy, or $XDG_STATE_HOME/cursor-proxy).");
     p.option("ca-dir", "DIR", "Directory holding ca.crt, ca.key and leaf.key (default: the data directory). "
                               "Created with a new CA when it holds none.");
     p.option("upstream-ca", "FILE", "Trust these PEM CA certificates for upstream servers instead of the system "
