@@ -34,11 +34,13 @@ std::uint32_t addr_to_u32(nl_addr* a) {
     return ntohl(be);
 }
 
-int link_index(nl_sock* sock, const std::string& name) {
+RtnlLink require_link(nl_sock* sock, const std::string& name) {
     auto link = find_link(sock, name);
     if (!link) throw HelperError(error_name::netlink, fmt::format("interface {} does not exist", name));
-    return rtnl_link_get_ifindex(link.get());
+    return link;
 }
+
+int link_index(nl_sock* sock, const std::string& name) { return rtnl_link_get_ifindex(require_link(sock, name).get()); }
 
 std::string index_name(int ifindex) {
     char name[IF_NAMESIZE] = {};
@@ -87,8 +89,7 @@ bool delete_link(nl_sock* sock, const std::string& name) {
 }
 
 void set_link_up(nl_sock* sock, const std::string& name) {
-    auto link = find_link(sock, name);
-    if (!link) throw HelperError(error_name::netlink, fmt::format("interface {} does not exist", name));
+    auto link = require_link(sock, name);
     if (rtnl_link_get_flags(link.get()) & IFF_UP) return;
     RtnlLink change(rtnl_link_alloc());
     rtnl_link_set_flags(change.get(), IFF_UP);
@@ -162,20 +163,6 @@ std::vector<RouteEntry> main_table_routes(nl_sock* sock) {
         routes.push_back(std::move(entry));
     }
     return routes;
-}
-
-bool has_default_route_via(nl_sock* sock, std::uint32_t gateway) {
-    nl_cache* raw_cache = nullptr;
-    if (int err = rtnl_route_alloc_cache(sock, AF_INET, 0, &raw_cache); err < 0) throw_nl("cannot list routes", err);
-    NlCache cache(raw_cache);
-    for (auto* obj = nl_cache_get_first(cache.get()); obj; obj = nl_cache_get_next(obj)) {
-        auto* route = reinterpret_cast<rtnl_route*>(obj);
-        if (rtnl_route_get_table(route) != RT_TABLE_MAIN || nl_addr_get_prefixlen(rtnl_route_get_dst(route)) != 0) continue;
-        if (rtnl_route_get_nnexthops(route) > 0 &&
-            addr_to_u32(rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(route, 0))) == gateway)
-            return true;
-    }
-    return false;
 }
 
 std::optional<std::string> default_route_device(nl_sock* sock) {

@@ -30,7 +30,6 @@ void set_link_up(nl_sock* sock, const std::string& name);
 void set_only_ipv4_address(nl_sock* sock, const std::string& link_name, std::uint32_t address, int prefix_length);
 // Creates or replaces the IPv4 default route via `gateway` on `link_name`.
 void replace_default_route(nl_sock* sock, const std::string& link_name, std::uint32_t gateway);
-bool has_default_route_via(nl_sock* sock, std::uint32_t gateway);
 
 struct RouteEntry {
     Ipv4Prefix destination;
