@@ -80,12 +80,9 @@ void create_veth(nl_sock* sock, const std::string& name, const std::string& peer
         throw_nl(fmt::format("cannot create veth pair {} <-> {}", name, peer_name), err);
 }
 
-bool delete_link(nl_sock* sock, const std::string& name) {
-    auto link = find_link(sock, name);
-    if (!link) return false;
-    if (int err = rtnl_link_delete(sock, link.get()); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
-        throw_nl(fmt::format("cannot delete interface {}", name), err);
-    return true;
+void delete_link(nl_sock* sock, rtnl_link* link) {
+    if (int err = rtnl_link_delete(sock, link); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
+        throw_nl(fmt::format("cannot delete interface {}", rtnl_link_get_name(link)), err);
 }
 
 void set_link_up(nl_sock* sock, const std::string& name) {

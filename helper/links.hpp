@@ -22,8 +22,8 @@ bool is_veth(rtnl_link* link);
 // Creates a veth pair, the peer directly inside the namespace `peer_ns_fd`.
 // NLM_F_CREATE|NLM_F_EXCL: an existing link of that name is an error.
 void create_veth(nl_sock* sock, const std::string& name, const std::string& peer_name, int peer_ns_fd);
-// Deletes the link if it exists; returns whether it did.
-bool delete_link(nl_sock* sock, const std::string& name);
+// Deletes a link found by find_link; one already gone is not an error.
+void delete_link(nl_sock* sock, rtnl_link* link);
 void set_link_up(nl_sock* sock, const std::string& name);
 
 // Leaves exactly one IPv4 address on the link: `address`/`prefix_length`.

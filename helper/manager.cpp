@@ -172,7 +172,7 @@ void Manager::ensure_veth() {
         });
     }
     if (link && !peer_in_namespace) {  // half-made by a crash: start the pair again
-        delete_link(host.get(), config_.host_interface);
+        delete_link(host.get(), link.get());
         link.reset();
     }
     if (!link) create_veth(host.get(), config_.host_interface, config_.namespace_interface, ns.get());
@@ -236,7 +236,8 @@ bool Manager::down() {
         auto host = open_route_socket();
         auto link = find_link(host.get(), config_.host_interface);
         if (!link || !is_veth(link.get())) return false;  // not ours: leave it
-        return delete_link(host.get(), config_.host_interface);
+        delete_link(host.get(), link.get());
+        return true;
     });
     attempt([&] {
         if (access(config_.namespace_path().c_str(), F_OK) != 0) return false;
