@@ -38,7 +38,7 @@ void disable_ipv6(const std::string& conf) {
 
 Manager::Manager(Config config) : config_(std::move(config)) {}
 
-std::string Manager::preflight() const {
+Manager::Preflight Manager::preflight() const {
     auto host = open_route_socket();
     std::string uplink = config_.uplink;
     if (uplink == "auto") {
@@ -64,8 +64,7 @@ std::string Manager::preflight() const {
                           fmt::format("subnet {} overlaps route {} {}; choose another 'subnet =' in the config",
                                       config_.subnet.str(), route.destination.str(), where));
     }
-    namespace_resolvers(config_);
-    return uplink;
+    return {uplink, namespace_resolvers(config_)};
 }
 
 Inspection Manager::inspect() const {
@@ -97,11 +96,9 @@ void Manager::step_done(int step, const char* name) const {
 
 bool Manager::up() {
     if (state_ == State::up && inspect().complete()) return false;
-    std::string uplink;
-    std::vector<std::string> resolvers;
+    Preflight checked;
     try {
-        uplink = preflight();
-        resolvers = namespace_resolvers(config_);
+        checked = preflight();
     } catch (const std::exception& e) {  // refused before any change
         state_ = State::failed;
         last_error_ = e.what();
@@ -129,12 +126,12 @@ bool Manager::up() {
         set_only_ipv4_address(host.get(), config_.host_interface, config_.host_address(), len);
         set_link_up(host.get(), config_.host_interface);
         step_done(3, "addresses and routes");
-        uplink_ = uplink;
+        uplink_ = checked.uplink;
         ensure_forwarding();
         step_done(4, "forwarding");
         replace_table(plan_table(config_, uplink_));
         step_done(5, "nftables table");
-        write_resolv_conf(config_, resolvers);
+        write_resolv_conf(config_, checked.resolvers);
         step_done(6, "resolv.conf");
     } catch (const std::exception& e) {
         std::string reason = e.what();
@@ -274,7 +271,7 @@ std::string Manager::plan() const {
     const auto& c = config_;
     std::string uplink = c.uplink, check = "ok";
     try {
-        uplink = preflight();
+        uplink = preflight().uplink;
     } catch (const std::exception& e) {
         check = std::string("FAILED: ") + e.what();
     }

@@ -4,6 +4,7 @@
 // idempotent and repairs what a crash left half-made; Down removes exactly
 // what the helper made (by the names in its config) and nothing else.
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 
@@ -35,8 +36,12 @@ public:
     const std::string& uplink() const { return uplink_; }  // resolved, "" when down
 
     // Checks that need no change: uplink exists, subnet overlaps no host
-    // route, a resolver is known. Throws HelperError; returns the uplink.
-    std::string preflight() const;
+    // route, a resolver is known. Throws HelperError; returns what it found.
+    struct Preflight {
+        std::string uplink;                  // resolved, never "auto"
+        std::vector<std::string> resolvers;  // for the namespace's resolv.conf
+    };
+    Preflight preflight() const;
     Inspection inspect() const;
 
     // Returns whether anything changed. On failure removes what it made,
