@@ -253,8 +253,8 @@ bool Manager::down() {
 }
 
 void Manager::reconcile() {
-    auto found = inspect();
     try {
+        auto found = inspect();
         if (found.namespace_pinned && found.host_veth) {
             log::info("found namespace {} from a previous run: repairing it", config_.namespace_name);
             up();
