@@ -43,7 +43,7 @@ int query_caller(sd_bus_message* m, CallerCredentials& out, sd_bus_error* error)
         if (std::strcmp(key, "UnixUserID") == 0) {
             std::uint32_t uid = 0;
             r = sd_bus_message_read(reply.get(), "v", "u", &uid);
-            out.uid = uid;
+            if (r > 0) out.uid = uid;  // never the 0 it was initialised to
         } else if (std::strcmp(key, "UnixGroupIDs") == 0) {
             const void* data = nullptr;
             std::size_t size = 0;
