@@ -46,7 +46,8 @@ struct Config {
     std::uint32_t host_address() const { return subnet.network + 1; }
     std::uint32_t namespace_address() const { return subnet.network + 2; }
     std::string namespace_path() const { return "/run/netns/" + namespace_name; }
-    std::string resolv_conf_path() const { return etc_netns_dir + "/" + namespace_name + "/resolv.conf"; }
+    std::string etc_netns_path() const { return etc_netns_dir + "/" + namespace_name; }
+    std::string resolv_conf_path() const { return etc_netns_path() + "/resolv.conf"; }
 };
 
 // Parses config text; `origin` names the file in error messages.

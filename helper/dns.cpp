@@ -52,8 +52,7 @@ std::vector<std::string> namespace_resolvers(const Config& config) {
 }
 
 void write_resolv_conf(const Config& config, const std::vector<std::string>& servers) {
-    auto dir = config.etc_netns_dir + "/" + config.namespace_name;
-    for (const auto& d : {config.etc_netns_dir, dir})
+    for (const auto& d : {config.etc_netns_dir, config.etc_netns_path()})
         if (mkdir(d.c_str(), 0755) < 0 && errno != EEXIST)
             throw_errno(error_name::system, fmt::format("cannot create {}", d), errno);
     auto path = config.resolv_conf_path();
@@ -81,7 +80,7 @@ bool remove_resolv_conf(const Config& config) {
     auto path = config.resolv_conf_path();
     if (unlink(path.c_str()) < 0 && errno != ENOENT)
         throw_errno(error_name::system, fmt::format("cannot remove {}", path), errno);
-    auto dir = config.etc_netns_dir + "/" + config.namespace_name;
+    auto dir = config.etc_netns_path();
     if (rmdir(dir.c_str()) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
         log::warning("cannot remove {}: {}", dir, std::strerror(errno));  // someone else's files may live there
     return true;
