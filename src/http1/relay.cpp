@@ -405,6 +405,8 @@ asio::awaitable<Outcome> Relay<Stream>::responses() {
                 if (parser.head().switches_protocol) {
                     upgrades.fetch_add(1, std::memory_order_relaxed);
                     switched_ = true;
+                } else if (exchange->upgrade) {
+                    upgrade_answered_.set();  // declined: the request side goes on reading HTTP
                 }
                 close_finished_exchanges();
                 if (switched_) break;

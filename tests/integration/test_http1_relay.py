@@ -159,6 +159,16 @@ def test_websocket_echo_through_the_relay(tmp_path):
         echo.close()
 
 
+def test_declined_upgrade_keeps_the_connection_serving_http(relay):
+    # The upstream ignores the Upgrade and answers 200: the next request on
+    # the connection must still be relayed as HTTP.
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=5) as s:
+        s.sendall(b"GET /bytes/2 HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        assert recv_until(s, lambda d: d.endswith(b"\r\n\r\n\x00\x00")).startswith(b"HTTP/1.1 200")
+        s.sendall(b"GET /bytes/3 HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert recv_until(s, lambda d: d.endswith(b"\r\n\r\n\x00\x00\x00")).startswith(b"HTTP/1.1 200")
+
+
 @pytest.mark.parametrize("request_bytes,reason", [
     (b"GARBAGE\x00\r\n\r\n", b"malformed request line"),
     (b"GET / HTTP/1.1\r\nHost: t\r\nX: " + b"a" * 70_000 + b"\r\n\r\n", b"head larger than 65536 bytes"),
