@@ -441,17 +441,22 @@ void Connection::leg_failed(SessionLeg& leg, std::string_view reason, bool can_w
         // Streams that never reached the upstream may be retried by the client; the others are lost.
         std::vector<StreamPair*> pairs;
         for (auto& [id, pair] : streams_) pairs.push_back(pair.get());
+        upstream_to_client_.clear();
         for (StreamPair* pair : pairs) {
+            pair->upstream_id = 0;
             if (pair->upstream_closed) continue;
             pair->upstream_closed = true;
+            // Its client stream closed already and waited only for this one.
+            if (pair->client_closed) {
+                erase(*pair);
+                continue;
+            }
             // A complete response still on its way to the client is delivered.
             if (pair->response.ended) continue;
             pair->request.body.clear();
             if (!pair->reset) pair->reset = observer::StreamEnd{NGHTTP2_INTERNAL_ERROR, observer::Direction::response, 0, 0};
             reset(client_, pair->client_id, pair->upstream_opened ? NGHTTP2_INTERNAL_ERROR : NGHTTP2_REFUSED_STREAM);
         }
-        upstream_to_client_.clear();
-        for (StreamPair* pair : pairs) pair->upstream_id = 0;
         goaway(client_, NGHTTP2_NO_ERROR);
     } else {
         std::vector<StreamPair*> pairs;
