@@ -331,8 +331,7 @@ asio::awaitable<Outcome> Relay<Stream>::requests() {
             case EventType::error: {
                 bad_requests.fetch_add(1, std::memory_order_relaxed);
                 // A 400 makes sense only when no earlier response is still owed.
-                bool in_head = exchanges_.empty() || exchanges_.back().request_done;
-                std::string reply = in_head && exchanges_.empty() ? error_response(400, "Bad Request", e.error) : "";
+                std::string reply = exchanges_.empty() ? error_response(400, "Bad Request", e.error) : "";
                 stop = failure("bad request from client: " + e.error, Direction::request, std::move(reply));
                 break;
             }
