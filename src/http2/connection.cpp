@@ -23,6 +23,11 @@ stats::Counter& active_streams_gauge() {
 
 bool has_end_stream(const nghttp2_frame& frame) { return (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0; }
 
+int submit_trailers(SessionLeg& leg, std::int32_t stream_id, const observer::Headers& trailers) {
+    const NvArray nva(trailers);
+    return nghttp2_submit_trailer(leg.session(), stream_id, nva.data(), nva.size());
+}
+
 }  // namespace
 
 Connection::Connection(std::uint64_t id, observer::Observer& observer, const Limits& limits,
@@ -290,16 +295,19 @@ void Connection::half_ended(SessionLeg& from, StreamPair& pair) {
     if (half.trailers && half.body.empty()) {
         // The data source is parked with nothing left: send the trailers now,
         // rather than resuming it to emit an empty DATA frame first.
-        const NvArray nva(*half.trailers);
         half.end_sent = true;
-        if (int rv = nghttp2_submit_trailer(to.session(), to_id, nva.data(), nva.size()); rv != 0) {
-            reset(to, to_id, NGHTTP2_INTERNAL_ERROR);
-        }
+        if (submit_trailers(to, to_id, *half.trailers) != 0) reset(to, to_id, NGHTTP2_INTERNAL_ERROR);
+        to.notify();
     } else {
-        half.source_deferred = false;
-        if (int rv = nghttp2_session_resume_data(to.session(), to_id); rv != 0) {
-            log::debug("http2", "resume failed", {{"connection", id_}, {"stream", to_id}, {"error", nghttp2_strerror(rv)}});
-        }
+        resume(to, to_id, half);
+    }
+}
+
+// Wakes the data source of `half` on `to`, parked for want of bytes.
+void Connection::resume(SessionLeg& to, std::int32_t to_id, HalfStream& half) {
+    half.source_deferred = false;
+    if (int rv = nghttp2_session_resume_data(to.session(), to_id); rv != 0) {
+        log::debug("http2", "resume failed", {{"connection", id_}, {"stream", to_id}, {"error", nghttp2_strerror(rv)}});
     }
     to.notify();
 }
@@ -322,13 +330,7 @@ int Connection::on_data_chunk(SessionLeg& leg, std::int32_t stream_id, std::span
         observer_.body_data({id_, static_cast<std::uint64_t>(pair->client_id)}, direction, data);
     }
     const std::int32_t to_id = stream_on(to, *pair);
-    if (half.source_deferred && to_id != 0) {
-        half.source_deferred = false;
-        if (int rv = nghttp2_session_resume_data(to.session(), to_id); rv != 0) {
-            log::debug("http2", "resume failed", {{"connection", id_}, {"stream", to_id}, {"error", nghttp2_strerror(rv)}});
-        }
-        to.notify();
-    }
+    if (half.source_deferred && to_id != 0) resume(to, to_id, half);
     return 0;
 }
 
@@ -342,23 +344,16 @@ ssize_type Connection::read_body(SessionLeg& leg, std::int32_t key, std::span<st
     consume(from, stream_on(from, *pair), n);
     if (half.body.empty() && half.ended) {
         half.end_sent = true;
-        if (half.trailers && n == 0) {
-            // Nothing left but the trailers: send them alone instead of an empty
-            // DATA frame first, and leave this data source parked for good.
-            const NvArray nva(*half.trailers);
-            if (int rv = nghttp2_submit_trailer(leg.session(), stream_on(leg, *pair), nva.data(), nva.size()); rv != 0) {
-                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-            }
-            return NGHTTP2_ERR_DEFERRED;
-        }
-        flags |= NGHTTP2_DATA_FLAG_EOF;
         if (half.trailers) {
-            const NvArray nva(*half.trailers);
-            if (int rv = nghttp2_submit_trailer(leg.session(), stream_on(leg, *pair), nva.data(), nva.size()); rv != 0) {
+            if (submit_trailers(leg, stream_on(leg, *pair), *half.trailers) != 0) {
                 return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
             }
+            // Nothing left but the trailers: they go alone instead of after an
+            // empty DATA frame, and this data source stays parked for good.
+            if (n == 0) return NGHTTP2_ERR_DEFERRED;
             flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
         }
+        flags |= NGHTTP2_DATA_FLAG_EOF;
         return static_cast<ssize_type>(n);
     }
     if (n == 0) {

@@ -68,6 +68,7 @@ private:
     void response_headers_done(StreamPair& pair, bool end_stream);
     void trailers_done(SessionLeg& from, StreamPair& pair);
     void half_ended(SessionLeg& from, StreamPair& pair);
+    void resume(SessionLeg& to, std::int32_t to_id, HalfStream& half);
     void reset(SessionLeg& leg, std::int32_t stream_id, std::uint32_t code);
     void consume(SessionLeg& leg, std::int32_t stream_id, std::size_t bytes);
     void drop_body(SessionLeg& from, StreamPair& pair);
