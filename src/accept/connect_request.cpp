@@ -110,8 +110,7 @@ asio::awaitable<std::error_code> accept_connect(asio::ip::tcp::socket& socket) {
 asio::awaitable<ConnectOutcome> read_connect_request(asio::ip::tcp::socket& socket) {
     ConnectOutcome outcome;
     ConnectParse parse;
-    std::vector<std::uint8_t> head;
-    const auto error = co_await peek_until(socket, head, kMaxConnectRequestBytes, [&](auto bytes) {
+    const auto error = co_await peek_until(socket, kMaxConnectRequestBytes, [&](auto bytes) {
         parse = parse_connect_request(bytes);
         return parse.status == ConnectParse::Status::need_more ? PeekVerdict::need_more : PeekVerdict::enough;
     });

@@ -3,6 +3,7 @@
 #include <asio/experimental/as_tuple.hpp>
 
 #include <chrono>
+#include <vector>
 
 namespace cursor_proxy::accept {
 namespace {
@@ -14,8 +15,7 @@ constexpr std::chrono::milliseconds kRepeekDelay{5};
 
 }  // namespace
 
-asio::awaitable<std::error_code> peek_until(asio::ip::tcp::socket& socket, std::vector<std::uint8_t>& bytes,
-                                            std::size_t max_bytes,
+asio::awaitable<std::error_code> peek_until(asio::ip::tcp::socket& socket, std::size_t max_bytes,
                                             const std::function<PeekVerdict(std::span<const std::uint8_t>)>& judge) {
     std::size_t seen = 0;
     std::vector<std::uint8_t> window(max_bytes);
@@ -29,8 +29,7 @@ asio::awaitable<std::error_code> peek_until(asio::ip::tcp::socket& socket, std::
         if (n == 0) co_return asio::error::eof;
         if (n > seen) {
             seen = n;
-            bytes.assign(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(n));
-            if (judge(bytes) == PeekVerdict::enough) co_return std::error_code{};
+            if (judge(std::span(window).first(n)) == PeekVerdict::enough) co_return std::error_code{};
             if (n >= max_bytes) co_return asio::error::message_size;
             continue;
         }

@@ -9,18 +9,16 @@
 #include <functional>
 #include <span>
 #include <system_error>
-#include <vector>
 
 namespace cursor_proxy::accept {
 
 enum class PeekVerdict { enough, need_more };
 
-// Peeks into bytes (resized to what is buffered, at most max_bytes) until
-// judge says enough. Returns an error on EOF before that (asio::error::eof),
-// on a socket error, or message_size when max_bytes are buffered and judge
-// still wants more.
-asio::awaitable<std::error_code> peek_until(asio::ip::tcp::socket& socket, std::vector<std::uint8_t>& bytes,
-                                            std::size_t max_bytes,
+// Peeks at what is buffered (at most max_bytes) and hands it to judge each
+// time more has arrived, until judge says enough. Returns an error on EOF
+// before that (asio::error::eof), on a socket error, or message_size when
+// max_bytes are buffered and judge still wants more.
+asio::awaitable<std::error_code> peek_until(asio::ip::tcp::socket& socket, std::size_t max_bytes,
                                             const std::function<PeekVerdict(std::span<const std::uint8_t>)>& judge);
 
 }  // namespace cursor_proxy::accept

@@ -6,8 +6,7 @@ namespace cursor_proxy::tls {
 
 asio::awaitable<PeekedHello> peek_client_hello(TcpSocket& socket) {
     PeekedHello out;
-    std::vector<std::uint8_t> bytes;
-    out.error = co_await accept::peek_until(socket, bytes, kMaxClientHelloBytes, [&](auto peeked) {
+    out.error = co_await accept::peek_until(socket, kMaxClientHelloBytes, [&](auto peeked) {
         out.parse = parse_client_hello(peeked);
         return out.parse.status == ParseStatus::need_more ? accept::PeekVerdict::need_more : accept::PeekVerdict::enough;
     });
