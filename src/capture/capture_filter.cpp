@@ -6,20 +6,16 @@
 #include <string>
 
 namespace cursor_proxy::capture {
-namespace {
+bool glob_match(std::string_view pattern, std::string_view text) {
+    return ::fnmatch(std::string(pattern).c_str(), std::string(text).c_str(), FNM_CASEFOLD) == 0;
+}
 
-bool any_match(const std::vector<std::string>& patterns, std::string_view text) {
+bool glob_match_any(const std::vector<std::string>& patterns, std::string_view text) {
     if (patterns.empty()) return true;
     for (const std::string& p : patterns) {
         if (glob_match(p, text)) return true;
     }
     return false;
-}
-
-}  // namespace
-
-bool glob_match(std::string_view pattern, std::string_view text) {
-    return ::fnmatch(std::string(pattern).c_str(), std::string(text).c_str(), FNM_CASEFOLD) == 0;
 }
 
 bool is_telemetry_host(std::string_view host) {
@@ -33,11 +29,11 @@ bool is_telemetry_host(std::string_view host) {
 
 bool CaptureFilter::accepts_host(std::string_view host) const {
     if (exclude_telemetry && is_telemetry_host(host)) return false;
-    return any_match(hosts, host);
+    return glob_match_any(hosts, host);
 }
 
 bool CaptureFilter::accepts(std::string_view host, std::string_view path, std::string_view content_type) const {
-    return accepts_host(host) && any_match(methods, path) && any_match(content_types, content_type);
+    return accepts_host(host) && glob_match_any(methods, path) && glob_match_any(content_types, content_type);
 }
 
 }  // namespace cursor_proxy::capture

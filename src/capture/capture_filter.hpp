@@ -24,5 +24,7 @@ bool is_telemetry_host(std::string_view host);
 
 // fnmatch(3) glob, case-insensitive (host names and media types are).
 bool glob_match(std::string_view pattern, std::string_view text);
+// Whether text matches any of the globs; an empty list matches everything.
+bool glob_match_any(const std::vector<std::string>& patterns, std::string_view text);
 
 }  // namespace cursor_proxy::capture

@@ -69,14 +69,7 @@ json summary_json(const RpcRecord& r) {
 }
 
 bool rpc_selected(const RpcRecord& r, const std::vector<std::string>& hosts, const std::vector<std::string>& rpcs) {
-    auto any = [](const std::vector<std::string>& globs, const std::string& text) {
-        if (globs.empty()) return true;
-        for (const auto& g : globs) {
-            if (capture::glob_match(g, text)) return true;
-        }
-        return false;
-    };
-    return any(hosts, r.host) && any(rpcs, r.path);
+    return capture::glob_match_any(hosts, r.host) && capture::glob_match_any(rpcs, r.path);
 }
 
 int list(std::span<const std::string> args) {
@@ -206,11 +199,7 @@ public:
                 offset += static_cast<std::streamoff>(text.size()) + 1;
                 json line = json::parse(text, nullptr, false);
                 if (!line.is_object() || line.value("type", "") != "message") continue;
-                if (!rpcs_.empty() && !std::any_of(rpcs_.begin(), rpcs_.end(), [&](const std::string& g) {
-                        return capture::glob_match(g, line.value("path", ""));
-                    })) {
-                    continue;
-                }
+                if (!capture::glob_match_any(rpcs_, line.value("path", ""))) continue;
                 out.push_back(std::move(line));
             }
         }
