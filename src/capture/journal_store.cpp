@@ -129,15 +129,17 @@ bool JournalStore::ready(Clock::time_point now) {
 }
 
 bool JournalStore::write_all(int fd, std::string_view bytes, const fs::path& path) {
-    const off_t start = ::lseek(fd, 0, SEEK_END);
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             const int err = n < 0 ? errno : ENOSPC;
-            // Cut a partial line back off so the file holds whole lines only.
-            if (done > 0 && start >= 0 && ::ftruncate(fd, start) != 0) {
+            // Cut a partial line back off so the file holds whole lines only
+            // (O_APPEND: the file ends with the `done` bytes just written).
+            const off_t partial = static_cast<off_t>(done);
+            const off_t end = done > 0 ? ::lseek(fd, 0, SEEK_END) : -1;
+            if (done > 0 && end >= partial && ::ftruncate(fd, end - partial) != 0) {
                 log::warning("capture", "could not remove a partial line", {{"path", path.string()}});
             }
             fail("write to the capture file", path, err);
