@@ -3,9 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <ctime>
 
 namespace cursor_proxy::capture {
@@ -23,17 +21,6 @@ nlohmann::json headers_json(const observer::Headers& headers) {
     nlohmann::json out = nlohmann::json::array();
     for (const observer::Header& h : headers) out.push_back({h.name, h.value});
     return out;
-}
-
-std::string_view header_value(const observer::Headers& headers, std::string_view name) {
-    for (const observer::Header& h : headers) {
-        if (h.name.size() == name.size() &&
-            std::equal(h.name.begin(), h.name.end(), name.begin(),
-                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
-            return h.value;
-        }
-    }
-    return {};
 }
 
 std::string host_of(const observer::Headers& headers) {

@@ -2,6 +2,7 @@
 // Pieces shared by the writer (which builds event-log lines) and the readers
 // (captures list/show/tail/export). The line format itself is documented in
 // docs/capture-format.md.
+#include "capture/decode/headers_json.hpp"
 #include "observer/observer.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,7 @@ std::string iso_time(std::chrono::system_clock::time_point t);
 nlohmann::json headers_json(const observer::Headers& headers);
 
 // Value of the first header with this (lower-case) name, else "".
-std::string_view header_value(const observer::Headers& headers, std::string_view name);
+using decode::header_value;
 
 // ":authority" (or "host") without port, lower case.
 std::string host_of(const observer::Headers& headers);
