@@ -30,6 +30,7 @@ void CaptureObserver::push(CaptureEvent&& event) {
     if (closing) {  // forget streams whose stream_closed was lost
         forget_connection(damaged_, id.first);
         forget_connection(filtered_, id.first);
+        sni_.erase(id.first);
     }
     if (!per_stream) return;
     if (pushed || last) damaged_.erase(id);
@@ -37,6 +38,10 @@ void CaptureObserver::push(CaptureEvent&& event) {
 }
 
 void CaptureObserver::connection_opened(const observer::ConnectionInfo& info) {
+    if (!info.sni.empty()) {
+        std::lock_guard lock(mutex_);
+        sni_[info.id] = info.sni;
+    }
     CaptureEvent e = make(EventKind::connection_opened, {info.id, 0});
     e.connection = info;
     push(std::move(e));
@@ -49,7 +54,12 @@ void CaptureObserver::connection_closed(std::uint64_t connection_id, std::string
 }
 
 void CaptureObserver::request_headers(observer::StreamKey key, const observer::Headers& headers) {
-    const bool wanted = filter_.accepts(host_of(headers), path_without_query(header_value(headers, ":path")),
+    std::string sni;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = sni_.find(key.connection_id); it != sni_.end()) sni = it->second;
+    }
+    const bool wanted = filter_.accepts(rpc_host(headers, sni), path_without_query(header_value(headers, ":path")),
                                         media_type(header_value(headers, "content-type")));
     if (!wanted) {
         std::lock_guard lock(mutex_);

@@ -5,8 +5,10 @@
 #include "capture/event_queue.hpp"
 #include "observer/observer.hpp"
 
+#include <map>
 #include <mutex>
 #include <set>
+#include <string>
 #include <utility>
 
 namespace cursor_proxy::capture {
@@ -38,6 +40,9 @@ private:
     std::mutex mutex_;
     std::set<Key> damaged_;   // lost an event; their next event carries after_loss
     std::set<Key> filtered_;  // rejected by the filter: bodies and trailers not copied
+    // SNI of each open connection: the filter's host when a request names none,
+    // as the recorder's (rpc_host), so both decide alike.
+    std::map<std::uint64_t, std::string> sni_;
 };
 
 }  // namespace cursor_proxy::capture

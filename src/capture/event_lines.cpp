@@ -35,6 +35,12 @@ std::string host_of(const observer::Headers& headers) {
     return text::lower(authority);
 }
 
+std::string rpc_host(const observer::Headers& headers, std::string_view sni) {
+    std::string host = host_of(headers);
+    if (host.empty()) host = sni;
+    return host;
+}
+
 std::string_view path_without_query(std::string_view path) { return path.substr(0, path.find('?')); }
 
 std::string_view media_type(std::string_view content_type) {

@@ -27,6 +27,9 @@ using decode::header_value;
 
 // ":authority" (or "host") without port, lower case.
 std::string host_of(const observer::Headers& headers);
+// The host an RPC is recorded and filtered under: host_of(headers), else the
+// connection's SNI.
+std::string rpc_host(const observer::Headers& headers, std::string_view sni);
 // ":path" without the query string.
 std::string_view path_without_query(std::string_view path);
 // "application/connect+proto; charset=x" -> "application/connect+proto".

@@ -129,11 +129,8 @@ void Recorder::on_request_headers(const CaptureEvent& e) {
     s = Stream{};
     s.started = e.time;
     s.request_headers = e.headers;
-    s.host = host_of(e.headers);
-    if (s.host.empty()) {
-        auto conn = connections_.find(e.key.connection_id);
-        if (conn != connections_.end()) s.host = conn->second.sni;
-    }
+    const auto conn = connections_.find(e.key.connection_id);
+    s.host = rpc_host(e.headers, conn == connections_.end() ? std::string_view() : conn->second.sni);
     s.method = header_value(e.headers, ":method");
     s.path = path_without_query(header_value(e.headers, ":path"));
     const std::string_view type = media_type(header_value(e.headers, "content-type"));

@@ -103,3 +103,28 @@ TEST_CASE("bodies of RPCs the filter rejects are never copied into the queue") {
                                           EventKind::request_headers, EventKind::body_data});
     CHECK(out[3].key.stream_id == 3);
 }
+
+TEST_CASE("a request naming no host is filtered under its connection's SNI, as the recorder does") {
+    EventQueue q({.max_events = 100, .max_bytes = 1 << 20});
+    CaptureFilter no_telemetry;
+    no_telemetry.exclude_telemetry = true;
+    CaptureObserver obs(q, no_telemetry);
+    const std::uint8_t data[] = {1, 2, 3};
+    observer::ConnectionInfo info;
+    info.id = 1;
+    info.sni = "metrics.cursor.sh";
+    obs.connection_opened(info);
+    obs.request_headers({1, 1}, {{":method", "POST"}, {":path", "/tev1/v1/rgstr"}});
+    obs.body_data({1, 1}, observer::Direction::request, data);
+    obs.connection_closed(1, "done");
+    // The SNI is forgotten with its connection.
+    obs.request_headers({1, 3}, {{":method", "POST"}, {":path", "/a.B/C"}});
+    obs.body_data({1, 3}, observer::Direction::request, data);
+    std::deque<CaptureEvent> out;
+    REQUIRE(q.pop_all(out, std::chrono::milliseconds(0)));
+    std::vector<EventKind> kinds;
+    for (const CaptureEvent& e : out) kinds.push_back(e.kind);
+    CHECK(kinds == std::vector<EventKind>{EventKind::connection_opened, EventKind::request_headers,
+                                          EventKind::connection_closed, EventKind::request_headers,
+                                          EventKind::body_data});
+}
