@@ -1,5 +1,7 @@
 #include "tls/client_tls.hpp"
 
+#include "tls/ssl_error.hpp"
+
 #include <asio/experimental/as_tuple.hpp>
 #include <fmt/format.h>
 #include <openssl/err.h>
@@ -58,16 +60,11 @@ ClientAbort classify(const std::error_code& ec) {
 }
 
 std::string describe(const std::error_code& ec) {
-    if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof) return "the client closed the connection";
     if (ec.category() == asio::error::get_ssl_category() &&
         ERR_GET_REASON(static_cast<std::uint32_t>(ec.value())) == SSL_R_BAD_PACKET_LENGTH) {
         return "the client answered our certificate with an unencrypted alert";
     }
-    if (ec.category() == asio::error::get_ssl_category()) {
-        const char* reason = ERR_reason_error_string(static_cast<std::uint32_t>(ec.value()));
-        if (reason != nullptr) return reason;
-    }
-    return ec.message();
+    return handshake_error_text(ec, "client");
 }
 
 }  // namespace

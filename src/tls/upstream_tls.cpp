@@ -3,6 +3,7 @@
 #include "log/log.hpp"
 #include "log/user_error.hpp"
 #include "tls/passthrough_policy.hpp"
+#include "tls/ssl_error.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
 #include <fmt/format.h>
@@ -35,15 +36,6 @@ int record_verify_error(int preverify_ok, X509_STORE_CTX* store) {
         }
     }
     return preverify_ok;
-}
-
-std::string ssl_error_text(const std::error_code& ec) {
-    if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof) return "the server closed the connection";
-    if (ec.category() == asio::error::get_ssl_category()) {
-        const char* reason = ERR_reason_error_string(static_cast<std::uint32_t>(ec.value()));
-        if (reason != nullptr) return reason;
-    }
-    return ec.message();
 }
 
 }  // namespace
@@ -136,7 +128,7 @@ asio::awaitable<UpstreamHandshake> UpstreamTls::handshake(TcpSocket socket, std:
             out.error = fmt::format("certificate verification failed: {} (trust store: {})",
                                     X509_verify_cert_error_string(static_cast<long>(verify_error)), trust_description_);
         } else {
-            out.error = fmt::format("TLS handshake failed: {}", ssl_error_text(error));
+            out.error = fmt::format("TLS handshake failed: {}", handshake_error_text(error, "server"));
         }
         co_return out;
     }
