@@ -1,7 +1,8 @@
 #include "ca/leaf_cache.hpp"
-#include "ca/x509_builder.hpp"
 
 #include "ca/leaf_certificate.hpp"
+#include "ca/x509_builder.hpp"
+#include "cache/lru_map.hpp"
 #include "log/log.hpp"
 #include "log/user_error.hpp"
 #include "stats/counters.hpp"
@@ -11,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <future>
-#include <list>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -20,35 +20,20 @@ namespace cursor_proxy::ca {
 
 using Leaf = std::shared_ptr<X509>;
 
-// LRU: `order` holds keys, most recently used first; `entries` maps a key to
-// its certificate and its place in `order`. `in_flight` holds the futures of
-// certificates being signed right now, so a second request for the same key
-// waits for the first signature instead of signing again.
+// `entries`: the signed certificates by name key, least recently used evicted
+// first. `in_flight` holds the futures of certificates being signed right
+// now, so a second request for the same key waits for the first signature
+// instead of signing again.
 struct LeafCache::Impl {
     const Authority* authority;
     LeafOptions options;
     std::vector<std::string> permitted_domains;  // the CA's name constraints
 
     mutable std::mutex mutex;
-    std::list<std::string> order;
-    struct Entry {
-        Leaf cert;
-        std::list<std::string>::iterator position;
-    };
-    std::unordered_map<std::string, Entry> entries;
+    cache::LruMap<std::string, Leaf> entries{1};
     std::unordered_map<std::string, std::shared_future<Leaf>> in_flight;
     std::uint64_t hits = 0;
     std::uint64_t misses = 0;
-
-    // Called with the mutex held.
-    void insert(const std::string& key, Leaf cert) {
-        order.push_front(key);
-        entries[key] = Entry{std::move(cert), order.begin()};
-        while (entries.size() > options.cache_capacity) {
-            entries.erase(order.back());
-            order.pop_back();
-        }
-    }
 };
 
 LeafCache::LeafCache(const Authority& authority, LeafOptions options) : impl_(std::make_shared<Impl>()) {
@@ -60,6 +45,7 @@ LeafCache::LeafCache(const Authority& authority, LeafOptions options) : impl_(st
     }
     impl_->authority = &authority;
     impl_->options = options;
+    impl_->entries = cache::LruMap<std::string, Leaf>(options.cache_capacity);
     impl_->permitted_domains = permitted_dns_names(authority.certificate());
 }
 
@@ -73,11 +59,10 @@ std::shared_ptr<X509> LeafCache::get(const LeafRequest& request) {
     std::promise<Leaf> promise;
     {
         std::unique_lock lock(impl_->mutex);
-        if (auto it = impl_->entries.find(key); it != impl_->entries.end()) {
-            impl_->order.splice(impl_->order.begin(), impl_->order, it->second.position);
+        if (const Leaf* cached = impl_->entries.find(key)) {
             ++impl_->hits;
             cache_hits.fetch_add(1, std::memory_order_relaxed);
-            return it->second.cert;
+            return *cached;
         }
         if (auto it = impl_->in_flight.find(key); it != impl_->in_flight.end()) {
             std::shared_future<Leaf> pending = it->second;
@@ -104,7 +89,7 @@ std::shared_ptr<X509> LeafCache::get(const LeafRequest& request) {
     log::debug("ca", "minted leaf certificate", {{"names", key}});
     {
         std::lock_guard lock(impl_->mutex);
-        impl_->insert(key, cert);
+        impl_->entries.put(key, cert);
         impl_->in_flight.erase(key);
     }
     promise.set_value(cert);
