@@ -3,6 +3,7 @@
 #include "log/log.hpp"
 #include "log/user_error.hpp"
 #include "tls/passthrough_policy.hpp"
+#include "stats/counters.hpp"
 #include "tls/ssl_error.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
@@ -10,8 +11,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstdlib>
+#include <ctime>
 
 namespace cursor_proxy::tls {
 namespace {
@@ -38,6 +41,65 @@ int record_verify_error(int preverify_ok, X509_STORE_CTX* store) {
     return preverify_ok;
 }
 
+// What the callbacks need to know about one upstream connection. Owned by
+// its SSL through ex_data (freed with it): a session ticket can arrive long
+// after handshake() returned.
+struct UpstreamConnection {
+    std::shared_ptr<VerifiedChains> chains;
+    std::shared_ptr<UpstreamSessions> sessions;
+    std::string verify_name;
+    bool verify_name_is_ip = false;
+    std::string server;  // the session cache key; empty: keep no sessions
+};
+
+void free_connection(void*, void* pointer, CRYPTO_EX_DATA*, int, long, void*) {
+    std::unique_ptr<UpstreamConnection> owned(static_cast<UpstreamConnection*>(pointer));
+}
+
+int connection_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_connection);
+    return index;
+}
+
+UpstreamConnection* connection_of(const SSL* ssl) {
+    return static_cast<UpstreamConnection*>(SSL_get_ex_data(ssl, connection_index()));
+}
+
+bool name_matches(X509* certificate, const UpstreamConnection& conn) {
+    const auto& name = conn.verify_name;
+    return conn.verify_name_is_ip ? X509_check_ip_asc(certificate, name.c_str(), 0) == 1
+                                  : X509_check_host(certificate, name.data(), name.size(), 0, nullptr) == 1;
+}
+
+// Replaces X509_verify_cert for upstream chains: a chain verified before is
+// trusted again until it expires; its name is still checked every time. A
+// name that does not match goes the full way so the error is the usual one.
+int verify_chain(X509_STORE_CTX* store, void*) {
+    static auto& hits = stats::counter("tls.upstream_chain_cache_hits");
+    auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    UpstreamConnection* conn = ssl != nullptr ? connection_of(ssl) : nullptr;
+    if (conn == nullptr) return X509_verify_cert(store);
+    X509* leaf = X509_STORE_CTX_get0_cert(store);
+    const auto chain = VerifiedChains::fingerprint(leaf, X509_STORE_CTX_get0_untrusted(store));
+    const std::time_t now = std::time(nullptr);
+    if (chain && conn->chains->contains(*chain, now) && name_matches(leaf, *conn)) {
+        hits.fetch_add(1, std::memory_order_relaxed);
+        X509_STORE_CTX_set_error(store, X509_V_OK);
+        return 1;
+    }
+    const int verified = X509_verify_cert(store);
+    if (verified == 1 && chain) conn->chains->remember(*chain, X509_STORE_CTX_get0_chain(store), now);
+    return verified;
+}
+
+// BoringSSL hands us each new session (TLS 1.3: each ticket, after the handshake).
+int keep_session(SSL* ssl, SSL_SESSION* session) {
+    UpstreamConnection* conn = connection_of(ssl);
+    if (conn == nullptr || conn->server.empty()) return 0;
+    conn->sessions->put(conn->server, bssl::UniquePtr<SSL_SESSION>(session));
+    return 1;  // the reference is ours now
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> alpn_wire(const std::vector<std::string>& protocols) {
@@ -51,7 +113,10 @@ std::vector<std::uint8_t> alpn_wire(const std::vector<std::string>& protocols) {
 }
 
 UpstreamTls::UpstreamTls(const UpstreamTrust& trust, KeyLog* keylog)
-    : context_(asio::ssl::context::tls_client), insecure_hosts_(trust.insecure_hosts) {
+    : context_(asio::ssl::context::tls_client),
+      insecure_hosts_(trust.insecure_hosts),
+      chains_(std::make_shared<VerifiedChains>()),
+      sessions_(std::make_shared<UpstreamSessions>()) {
     SSL_CTX* ctx = context_.native_handle();
     std::string file = trust.ca_file.string();
     std::string dir = trust.ca_dir.string();
@@ -81,6 +146,9 @@ UpstreamTls::UpstreamTls(const UpstreamTrust& trust, KeyLog* keylog)
     }
     trust_description_ = file.empty() ? dir : dir.empty() ? file : file + " + " + dir;
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, record_verify_error);
+    SSL_CTX_set_cert_verify_callback(ctx, verify_chain, nullptr);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, keep_session);
     if (keylog != nullptr) keylog->attach(ctx);
     for (const auto& host : insecure_hosts_) {
         log::warning("tls", "UPSTREAM CERTIFICATE VERIFICATION IS OFF for this host (--insecure-upstream); "
@@ -98,12 +166,22 @@ bool UpstreamTls::is_insecure(std::string_view host) const {
 asio::awaitable<UpstreamHandshake> UpstreamTls::handshake(TcpSocket socket, std::string_view sni,
                                                           std::string_view verify_name,
                                                           const std::vector<std::string>& alpn) {
+    static auto& resumed = stats::counter("tls.upstream_resumed");
     UpstreamHandshake out;
+    std::error_code no_endpoint;
+    const auto endpoint = socket.remote_endpoint(no_endpoint);
     auto stream = std::make_unique<TlsStream>(std::move(socket), context_);
     SSL* ssl = stream->native_handle();
     if (!sni.empty()) SSL_set_tlsext_host_name(ssl, std::string(sni).c_str());
     const auto wire = alpn_wire(alpn);
     if (!wire.empty()) SSL_set_alpn_protos(ssl, wire.data(), wire.size());
+    std::error_code not_ip;
+    const auto ip = asio::ip::make_address(std::string(verify_name), not_ip);
+    auto conn = std::make_unique<UpstreamConnection>();
+    conn->chains = chains_;
+    conn->sessions = sessions_;
+    conn->verify_name = not_ip ? std::string(verify_name) : ip.to_string();
+    conn->verify_name_is_ip = !not_ip;
     const bool insecure = is_insecure(verify_name) || (!sni.empty() && is_insecure(sni));
     if (insecure) {
         SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
@@ -111,15 +189,22 @@ asio::awaitable<UpstreamHandshake> UpstreamTls::handshake(TcpSocket socket, std:
                      {{"host", verify_name}});
     } else {
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-        std::error_code not_ip;
-        const auto ip = asio::ip::make_address(std::string(verify_name), not_ip);
         const int ok = not_ip ? X509_VERIFY_PARAM_set1_host(param, verify_name.data(), verify_name.size())
-                              : X509_VERIFY_PARAM_set1_ip_asc(param, ip.to_string().c_str());
+                              : X509_VERIFY_PARAM_set1_ip_asc(param, conn->verify_name.c_str());
         if (ok != 1) {
             out.error = fmt::format("cannot verify against name '{}'", verify_name);
             co_return out;
         }
+        // A session is only offered to the server, address and name it was verified for.
+        if (!no_endpoint) {
+            conn->server = fmt::format("{}\n{}\n{}:{}", conn->verify_name, sni, endpoint.address().to_string(),
+                                       endpoint.port());
+        }
     }
+    if (!conn->server.empty()) {
+        if (auto session = sessions_->take(conn->server, std::time(nullptr))) SSL_set_session(ssl, session.get());
+    }
+    SSL_set_ex_data(ssl, connection_index(), conn.release());
     auto [error] = co_await stream->async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
     if (error) {
         const auto verify_error = reinterpret_cast<std::intptr_t>(SSL_get_ex_data(ssl, verify_error_index()));
@@ -132,6 +217,8 @@ asio::awaitable<UpstreamHandshake> UpstreamTls::handshake(TcpSocket socket, std:
         }
         co_return out;
     }
+    out.resumed = SSL_session_reused(ssl) == 1;
+    if (out.resumed) resumed.fetch_add(1, std::memory_order_relaxed);
     const std::uint8_t* chosen = nullptr;
     unsigned chosen_length = 0;
     SSL_get0_alpn_selected(ssl, &chosen, &chosen_length);

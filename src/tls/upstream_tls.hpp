@@ -2,9 +2,13 @@
 // The proxy's own TLS connection to the real server, made before the client's
 // handshake is answered: same SNI, the client's ALPN offer, and a verified
 // certificate (chain against the trust store, name against SNI/host/IP).
+// Verified chains and the servers' session tickets are kept for the next
+// connection (verified_chains.hpp, upstream_sessions.hpp).
 #include "tls/certificate_names.hpp"
 #include "tls/key_log.hpp"
 #include "tls/tls_stream.hpp"
+#include "tls/upstream_sessions.hpp"
+#include "tls/verified_chains.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -26,6 +30,7 @@ struct UpstreamHandshake {
     CertificateNames names;              // of the server's certificate
     std::string error;                   // on failure: the reason, for the log
     bool certificate_rejected = false;   // the failure was certificate verification
+    bool resumed = false;                // a session from an earlier connection was resumed
 };
 
 class UpstreamTls {
@@ -45,6 +50,8 @@ private:
     asio::ssl::context context_;
     std::vector<std::string> insecure_hosts_;
     std::string trust_description_;
+    std::shared_ptr<VerifiedChains> chains_;
+    std::shared_ptr<UpstreamSessions> sessions_;
 };
 
 // The ALPN wire format: each protocol prefixed with its length.

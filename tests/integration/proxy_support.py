@@ -3,6 +3,7 @@ CLI, small HTTPS upstream servers (Python's ssl + http.server), and the
 `cursor-proxy run` process. Everything listens on loopback (or inside network
 namespaces the test made)."""
 import http.server
+import json
 import os
 import pathlib
 import re
@@ -65,6 +66,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Upstream", self.server.name)
+        # Whether this TLS connection resumed an earlier session (a ticket).
+        self.send_header("X-TLS-Resumed", str(self.request.session_reused))
         self.end_headers()
         self.wfile.write(body)
 
@@ -108,6 +111,7 @@ class Proxy:
         self.data_dir = pathlib.Path(data_dir)
         self.log_path = pathlib.Path(log_path)
         self.ca_cert = self.data_dir / "ca.crt"
+        self.binary = binary
         argv = [str(binary), "run", "--data-dir", str(self.data_dir), *map(str, args)]
         if netns:
             argv = ["ip", "netns", "exec", netns, *argv]
@@ -142,6 +146,13 @@ class Proxy:
                 return match
             time.sleep(0.05)
         raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n{self.log()}")
+
+    def counters(self):
+        """The running proxy's counters, read through `cursor-proxy status --json`."""
+        r = subprocess.run([str(self.binary), "status", "--socket", str(self.data_dir / "status.sock"), "--json"],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)["counters"]
 
     def rss_kib(self):
         return status_kib(self.proc.pid, "VmRSS")
