@@ -12,6 +12,7 @@
 
 #include "errors.hpp"
 #include "log.hpp"
+#include "text_file.hpp"
 
 namespace cursor_proxy::helper {
 namespace {
@@ -57,13 +58,9 @@ void write_resolv_conf(const Config& config, const std::vector<std::string>& ser
             throw_errno(error_name::system, fmt::format("cannot create {}", d), errno);
     auto path = config.resolv_conf_path();
     auto tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << marker << " for namespace " << config.namespace_name << "; removed by Down.\n";
-        for (const auto& s : servers) out << "nameserver " << s << '\n';
-        out.flush();
-        if (!out) throw_errno(error_name::system, fmt::format("cannot write {}", tmp), errno);
-    }
+    std::string text = fmt::format("{} for namespace {}; removed by Down.\n", marker, config.namespace_name);
+    for (const auto& server : servers) text += "nameserver " + server + "\n";
+    write_text_file(tmp, text, fmt::format("cannot write {}", tmp));
     if (chmod(tmp.c_str(), 0644) < 0 || std::rename(tmp.c_str(), path.c_str()) < 0) {
         int err = errno;
         unlink(tmp.c_str());

@@ -16,6 +16,7 @@
 #include "netns.hpp"
 #include "nftables.hpp"
 #include "sysctl.hpp"
+#include "text_file.hpp"
 
 namespace cursor_proxy::helper {
 
@@ -191,10 +192,8 @@ void Manager::ensure_forwarding() {
     if (saved_if != uplink_) {
         auto old = read_sysctl(forwarding_key(uplink_));
         if (!old) throw HelperError(error_name::system, fmt::format("cannot read {} (does {} have IPv4?)", forwarding_key(uplink_), uplink_));
-        std::ofstream out(forwarding_state_path(), std::ios::trunc);
-        out << uplink_ << ' ' << *old << '\n';
-        out.flush();
-        if (!out) throw_errno(error_name::system, fmt::format("cannot write {}", forwarding_state_path()), errno);
+        write_text_file(forwarding_state_path(), uplink_ + " " + *old + "\n",
+                        fmt::format("cannot write {}", forwarding_state_path()), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     }
     write_sysctl(forwarding_key(config_.host_interface), "1");
     write_sysctl(forwarding_key(uplink_), "1");

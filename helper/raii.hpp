@@ -69,6 +69,7 @@ public:
 
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
+    int release() { return std::exchange(fd_, -1); }  // the caller closes it now
     void reset() {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;

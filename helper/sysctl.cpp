@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <fstream>
 
-#include "errors.hpp"
+#include "text_file.hpp"
 
 namespace cursor_proxy::helper {
 
@@ -17,10 +16,7 @@ std::optional<std::string> read_sysctl(const std::string& key) {
 }
 
 void write_sysctl(const std::string& key, const std::string& value) {
-    std::ofstream out("/proc/sys/" + key);
-    if (out) out << value << '\n';
-    if (out) out.flush();
-    if (!out) throw_errno(error_name::system, fmt::format("cannot set sysctl {} to {}", key, value), errno);
+    write_text_file("/proc/sys/" + key, value + "\n", fmt::format("cannot set sysctl {} to {}", key, value), O_WRONLY);
 }
 
 }  // namespace cursor_proxy::helper
