@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -125,8 +126,8 @@ Options parse_args(const std::vector<std::string_view>& args) {
         else if (is("--config")) { o.config_path = value("--config"); o.config_given = true; }
         else if (is("--test-abort-after")) {  // testing aid, see docs/helper.md
             auto v = value("--test-abort-after");
-            o.abort_after_step = std::atoi(v.c_str());
-            if (o.abort_after_step < 1) throw UsageError(fmt::format("--test-abort-after needs a step number, got '{}'", v));
+            const auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), o.abort_after_step);
+            if (error != std::errc() || end != v.data() + v.size() || o.abort_after_step < 1) throw UsageError(fmt::format("--test-abort-after needs a step number, got '{}'", v));
         } else throw UsageError(fmt::format("unknown option '{}'", arg));
     }
     return o;
