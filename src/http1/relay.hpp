@@ -15,7 +15,7 @@ namespace cursor_proxy::http1 {
 struct Limits {
     std::size_t max_header_bytes = 64 * 1024;
     std::size_t buffer_bytes = 64 * 1024;     // per direction
-    std::chrono::seconds idle_timeout{300};
+    std::chrono::seconds idle_timeout{600};    // as --idle-timeout
 };
 
 // Returns when either side closes or errs; closes nothing itself beyond

@@ -25,7 +25,7 @@ struct ProxyConfig {
     // HTTP/1.1 at the default buffer sizes), so 4096 is ~1.2 GiB worst case.
     std::size_t max_connections = 4096;
     std::chrono::seconds handshake_timeout{10};  // accept → both TLS handshakes done
-    std::chrono::seconds idle_timeout{300};      // no byte in either direction
+    std::chrono::seconds idle_timeout{600};      // no byte in either direction (as --idle-timeout)
     std::chrono::seconds shutdown_grace{10};     // SIGTERM: time given to open connections
     http1::Limits http1;
     http2::Limits http2;

@@ -132,7 +132,12 @@ asio::awaitable<bool> connect_upstream(SessionContext& ctx, Connection& conn, tc
     conn.upstream_endpoint = endpoint;
     upstream.set_option(tcp::no_delay(true), error);
     if (conn.mode == accept::ListenMode::connect) {
-        if (auto write_error = co_await accept::accept_connect(client)) co_return false;
+        if (auto write_error = co_await accept::accept_connect(client)) {
+            count("connections.dropped_early");
+            log::info(kLog, "client left before the CONNECT answer could be sent",
+                      {{"conn", conn.id}, {"client", conn.client_address}, {"error", write_error.message()}});
+            co_return false;
+        }
     }
     co_return true;
 }
