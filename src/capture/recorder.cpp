@@ -140,7 +140,7 @@ void Recorder::on_request_headers(const CaptureEvent& e) {
     counter_rpcs.fetch_add(1, kRelaxed);
     nlohmann::json line = stream_base("request", e, s);
     line["method"] = s.method;
-    line["url_path"] = header_value(e.headers, ":path");
+    line["url_path"] = redactor_.request_target(header_value(e.headers, ":path"));
     line["content_type"] = type;
     line["headers"] = headers_json(redactor_.headers(e.headers));
     write(line, e.time);

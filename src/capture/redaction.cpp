@@ -43,6 +43,21 @@ std::string replace_tokens(std::string_view text) {
 
 }  // namespace
 
+bool is_secret_parameter(std::string_view name) {
+    static constexpr std::string_view kExact[] = {"key", "sig", "code", "pwd", "auth", "jwt", "pass", "otp"};
+    static constexpr std::string_view kContained[] = {"token",      "secret", "password", "passwd", "signature",
+                                                      "credential", "apikey", "api_key",  "api-key", "session",
+                                                      "authorization"};
+    const std::string lower = text::lower(name);
+    for (auto exact : kExact) {
+        if (lower == exact) return true;
+    }
+    for (auto part : kContained) {
+        if (lower.find(part) != std::string::npos) return true;
+    }
+    return false;
+}
+
 std::string redaction_marker(std::string_view secret) {
     std::uint8_t digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size(), digest);
@@ -108,9 +123,34 @@ observer::Headers Redactor::headers(const observer::Headers& in) const {
     if (!enabled_) return out;
     for (observer::Header& h : out) {
         if (is_secret_header(h.name)) h.value = redaction_marker(h.value);
+        else if (h.name == ":path") h.value = request_target(h.value);
         else h.value = replace_tokens(h.value);
     }
     return out;
+}
+
+std::string Redactor::request_target(std::string_view target) const {
+    if (!enabled_) return std::string(target);
+    const std::size_t query = target.find('?');
+    if (query == std::string_view::npos) return replace_tokens(target);
+    std::string out(target.substr(0, query + 1));
+    std::string_view rest = target.substr(query + 1);
+    while (true) {
+        const std::size_t amp = rest.find('&');
+        const std::string_view parameter = rest.substr(0, amp);
+        const std::size_t equals = parameter.find('=');
+        if (equals != std::string_view::npos && equals + 1 < parameter.size() &&
+            is_secret_parameter(parameter.substr(0, equals))) {
+            out.append(parameter.substr(0, equals + 1));
+            out += redaction_marker(parameter.substr(equals + 1));
+        } else {
+            out += replace_tokens(parameter);
+        }
+        if (amp == std::string_view::npos) break;
+        out += '&';
+        rest.remove_prefix(amp + 1);
+    }
+    return replace_tokens(out.substr(0, query)) + out.substr(query);
 }
 
 void Redactor::scrub(nlohmann::json& decoded) const {

@@ -23,7 +23,13 @@ public:
 
     bool enabled() const { return enabled_; }
     bool is_secret_header(std::string_view name) const;
+    // Header values: secret headers become a marker; ":path" goes through
+    // request_target(); tokens inside any other value are replaced.
     observer::Headers headers(const observer::Headers& in) const;
+    // A request target ("/p?a=1&access_token=x"): the value of each query
+    // parameter named like a credential (is_secret_parameter) becomes a
+    // marker, and tokens anywhere in it are replaced as in headers.
+    std::string request_target(std::string_view target) const;
     // Replaces JSON Web Tokens and "Bearer <token>" inside every string of a
     // decoded body (Cursor passes its access token in some request bodies).
     void scrub(nlohmann::json& decoded) const;
@@ -35,6 +41,11 @@ private:
     bool enabled_;
     std::vector<std::string> names_;
 };
+
+// Query parameter names that carry credentials: token, key, sig, code, ...
+// and any name containing token, secret, password, signature, credential,
+// apikey or session (case-insensitive). Exposed for tests.
+bool is_secret_parameter(std::string_view name);
 
 // Byte ranges [begin, end) of JWT-looking tokens (three base64url parts,
 // the first starting with "eyJ") in text. Exposed for tests.

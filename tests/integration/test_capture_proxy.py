@@ -43,3 +43,26 @@ def test_rpc_through_the_proxy_is_recorded_decoded_and_redacted(proxy_binary, st
     assert response and response[0]["wire_size"] == len(body.read_bytes())
     assert dict(shown["request_headers"])["authorization"].startswith("[redacted sha256:")
     assert TOKEN.encode() not in all_bytes(directory)
+
+
+def test_credentials_in_the_query_string_are_not_recorded(proxy_binary, start_proxy, https_upstream, tmp_path):
+    upstream = https_upstream()
+    proxy = start_proxy()
+    secret = "opaque-query-secret-5f2c91d7"
+    body = tmp_path / "body.bin"
+    body.write_bytes(pb_string(1, "query"))
+    r = subprocess.run(["curl", "-sS", "--fail", "--proxy", f"http://127.0.0.1:{proxy.port}",
+                        "--cacert", str(proxy.ca_cert), "-H", "content-type: application/proto",
+                        "--data-binary", f"@{body}",
+                        f"https://localhost:{upstream.port}/test.EchoService/Unary?uuid=7&access_token={secret}"],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == body.read_bytes()
+    proxy.stop()
+    directory = proxy.data_dir / "captures"
+    recorded = all_bytes(directory)
+    assert b"uuid=7&access_token=[redacted sha256:" in recorded   # in url_path and in the :path header
+    assert recorded.count(b"access_token=[redacted sha256:") == 2
+    assert secret.encode() not in recorded
+    rpcs = json.loads(cli(proxy_binary, "captures", "list", "--dir", directory, "--json"))["rpcs"]
+    assert [r["path"] for r in rpcs] == ["/test.EchoService/Unary"]

@@ -69,3 +69,42 @@ TEST_CASE("find_tokens ignores short or malformed look-alikes") {
     CHECK(find_tokens("eyJhbGciOiJIUzI1NiJ9 no dots").empty());
     CHECK(find_tokens("a " + kJwt + " b").size() == 1);
 }
+
+TEST_CASE("credential query parameters in the request target become markers, others stay") {
+    Redactor r(true, default_redacted_headers());
+    CHECK(r.request_target("/aiserver.v1.ChatService/StreamChat") == "/aiserver.v1.ChatService/StreamChat");
+    CHECK(r.request_target("/auth/poll?uuid=42&verifier=v&access_token=opaque-123&page=2") ==
+          "/auth/poll?uuid=42&verifier=v&access_token=" + redaction_marker("opaque-123") + "&page=2");
+    CHECK(r.request_target("/x?Key=abc&sig=s1&X-Amz-Signature=f00&X-Amz-Credential=AKIA/1&code=c") ==
+          "/x?Key=" + redaction_marker("abc") + "&sig=" + redaction_marker("s1") + "&X-Amz-Signature=" +
+              redaction_marker("f00") + "&X-Amz-Credential=" + redaction_marker("AKIA/1") + "&code=" +
+              redaction_marker("c"));
+    // A JWT under any parameter name, or in the path itself, is replaced too.
+    CHECK(r.request_target("/v?state=" + kJwt) == "/v?state=" + redaction_marker(kJwt));
+    CHECK(r.request_target("/t/" + kJwt + "/x") == "/t/" + redaction_marker(kJwt) + "/x");
+    // Empty values, bare names and a trailing '?' are left as they are.
+    CHECK(r.request_target("/x?token=&flag&") == "/x?token=&flag&");
+    CHECK(r.request_target("/x?") == "/x?");
+    Redactor off(false, default_redacted_headers());
+    CHECK(off.request_target("/x?token=t") == "/x?token=t");
+}
+
+TEST_CASE("the :path header goes through the request target redaction") {
+    Redactor r(true, default_redacted_headers());
+    const auto out = r.headers({{":path", "/cb?refresh_token=r1"}, {"x-note", "refresh_token=r1"}});
+    CHECK(out[0].value == "/cb?refresh_token=" + redaction_marker("r1"));
+    CHECK(out[1].value == "refresh_token=r1");  // not a URL: only tokens would be replaced
+}
+
+TEST_CASE("secret parameter names") {
+    for (const char* name : {"token", "access_token", "id_token", "refreshToken", "api_key", "apikey", "API-KEY",
+                             "client_secret", "password", "X-Goog-Signature", "X-Amz-Security-Token", "sessionId",
+                             "key", "sig", "code", "auth", "jwt"}) {
+        INFO(name);
+        CHECK(is_secret_parameter(name));
+    }
+    for (const char* name : {"uuid", "page", "model", "keyboard", "signal", "codec", "author", "q", ""}) {
+        INFO(name);
+        CHECK_FALSE(is_secret_parameter(name));
+    }
+}
