@@ -32,11 +32,27 @@ int submit_trailers(SessionLeg& leg, std::int32_t stream_id, const observer::Hea
 
 Connection::Connection(std::uint64_t id, observer::Observer& observer, const Limits& limits,
                        const asio::any_io_executor& executor)
-    : id_(id), observer_(observer), limits_(limits), client_(Side::client, *this, executor),
+    : id_(id), observer_(observer), wants_bodies_(observer.wants_bodies()), limits_(limits),
+      client_(Side::client, *this, executor),
       upstream_(Side::upstream, *this, executor), tick_timer_(executor),
       last_activity_(std::chrono::steady_clock::now()) {}
 
-Connection::~Connection() { active_streams_gauge().fetch_sub(static_cast<std::int64_t>(streams_.size())); }
+// Streams still open now (the relay was stopped: a leg gave up, or shutdown's
+// grace ran out) are reported as cancelled, so a recording never shows a
+// stream that simply stops. The observer outlives every relay.
+Connection::~Connection() {
+    std::vector<StreamPair*> open;
+    for (auto& [id, pair] : streams_) open.push_back(pair.get());
+    for (StreamPair* pair : open) {
+        if (!pair->reset) pair->reset = observer::StreamEnd{NGHTTP2_CANCEL, observer::Direction::request, 0, 0};
+        try {
+            erase(*pair);
+        } catch (const std::exception& e) {
+            log::error("http2", "observer failed on a stream still open at the end",
+                       {{"connection", id_}, {"error", e.what()}});
+        }
+    }
+}
 
 bool Connection::start() {
     for (SessionLeg* leg : {&client_, &upstream_}) {
@@ -173,7 +189,7 @@ int Connection::on_header(SessionLeg& leg, const nghttp2_frame& frame, std::stri
 int Connection::on_frame_recv(SessionLeg& leg, const nghttp2_frame& frame) {
     // Only stream traffic counts against the idle timeout, not PINGs (ours are answered).
     if (frame.hd.type == NGHTTP2_HEADERS || frame.hd.type == NGHTTP2_DATA || frame.hd.type == NGHTTP2_RST_STREAM) {
-        last_activity_ = std::chrono::steady_clock::now();
+        active_since_tick_ = true;
     }
     switch (frame.hd.type) {
         case NGHTTP2_HEADERS: {
@@ -313,7 +329,7 @@ void Connection::resume(SessionLeg& to, std::int32_t to_id, HalfStream& half) {
 }
 
 int Connection::on_data_chunk(SessionLeg& leg, std::int32_t stream_id, std::span<const std::uint8_t> data) {
-    last_activity_ = std::chrono::steady_clock::now();
+    active_since_tick_ = true;
     StreamPair* pair = pair_on(leg, stream_id);
     SessionLeg& to = other(leg);
     const bool relayable = pair != nullptr && !(to.side() == Side::client ? pair->client_closed : pair->upstream_closed);
@@ -325,7 +341,7 @@ int Connection::on_data_chunk(SessionLeg& leg, std::int32_t stream_id, std::span
     HalfStream& half = inbound(leg, *pair);
     half.body.append(data);
     half.bytes += data.size();
-    if (observer_.wants_bodies()) {
+    if (wants_bodies_) {
         const auto direction = leg.side() == Side::client ? observer::Direction::request : observer::Direction::response;
         observer_.body_data({id_, static_cast<std::uint64_t>(pair->client_id)}, direction, data);
     }
@@ -448,7 +464,7 @@ void Connection::leg_failed(SessionLeg& leg, std::string_view reason, bool can_w
             }
             // A complete response still on its way to the client is delivered.
             if (pair->response.ended) continue;
-            pair->request.body.clear();
+            drop_body(client_, *pair);  // the client's connection window gets those bytes back
             if (!pair->reset) pair->reset = observer::StreamEnd{NGHTTP2_INTERNAL_ERROR, observer::Direction::response, 0, 0};
             reset(client_, pair->client_id, pair->upstream_opened ? NGHTTP2_INTERNAL_ERROR : NGHTTP2_REFUSED_STREAM);
         }
@@ -485,7 +501,12 @@ void Connection::tick() {
         }
         leg->read_since_tick = false;
     }
-    if (streams_.empty() && std::chrono::steady_clock::now() - last_activity_ >= limits_.idle_timeout) {
+    // Activity is noted per tick, not per frame (no clock read per DATA chunk):
+    // the idle timeout may run up to one keepalive interval long.
+    const auto now = std::chrono::steady_clock::now();
+    if (active_since_tick_) last_activity_ = now;
+    active_since_tick_ = false;
+    if (streams_.empty() && now - last_activity_ >= limits_.idle_timeout) {
         log::debug("http2", "idle, closing", {{"connection", id_}});
         goaway(client_, NGHTTP2_NO_ERROR);
         goaway(upstream_, NGHTTP2_NO_ERROR);

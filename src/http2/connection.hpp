@@ -78,13 +78,15 @@ private:
 
     std::uint64_t id_;
     observer::Observer& observer_;
+    const bool wants_bodies_;  // asked once: the observer does not change its mind
     Limits limits_;
     SessionLeg client_;
     SessionLeg upstream_;
     std::unordered_map<std::int32_t, std::unique_ptr<StreamPair>> streams_;   // by client stream id
     std::unordered_map<std::int32_t, std::int32_t> upstream_to_client_;
     asio::steady_timer tick_timer_;
-    std::chrono::steady_clock::time_point last_activity_;
+    std::chrono::steady_clock::time_point last_activity_;  // as of the last tick
+    bool active_since_tick_ = false;                       // stream frames since the last tick
     bool stopping_ = false;
     std::function<void()> cancel_io_;
 };

@@ -213,6 +213,8 @@ int run_command(std::span<const std::string> raw_args) {
         ~CaptureStopper() { service.stop(); }
     } stop_capture{*capture};
 
+    // After the capture (destroyed before it stops): relays still open when
+    // the loop ends report their streams while the io_context is destroyed.
     asio::io_context io(1);
     proxy::Server server(io, config);
     proxy::SessionContext context{config, authority, leaves, upstream_tls, client_tls, passthrough,

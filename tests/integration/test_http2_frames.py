@@ -2,6 +2,7 @@
 upstream and a client that records the raw frames it gets), through
 tests/tools/h2c-relay: frame shapes kept, resets forwarded both ways, a dying
 upstream, peers with different SETTINGS, and malformed input."""
+import signal
 import socket
 import struct
 import time
@@ -84,6 +85,19 @@ def test_client_cancel_reaches_the_upstream(client, upstream, relay):
         time.sleep(0.05)
     closed = relay.wait_event(lambda e: e["event"] == "stream_closed")[0]
     assert closed["error_code"] == CANCEL and closed["reset_by"] == "request"
+
+
+def test_streams_still_open_when_the_relay_stops_are_reported_cancelled(client, relay):
+    sid = client.request("/hang")
+    client.wait(lambda e: getattr(e, "stream_id", None) == sid and type(e).__name__ == "ResponseReceived")
+    relay.wait_event(lambda e: e["event"] == "response_headers")
+    assert not relay.events(lambda e: e["event"] == "stream_closed")
+    relay.proc.send_signal(signal.SIGTERM)   # the relay stops with the stream open
+    assert relay.proc.wait(10) == 0
+    relay.reader.join(5)
+    closed = relay.events(lambda e: e["event"] == "stream_closed")
+    assert len(closed) == 1, relay.lines[-5:]
+    assert closed[0]["stream"] == sid and closed[0]["error_code"] == CANCEL
 
 
 def test_upstream_death_resets_its_streams_and_spares_other_connections(relay):

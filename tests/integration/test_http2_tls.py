@@ -85,3 +85,19 @@ def test_frame_shapes_and_resets_through_the_proxy(start_proxy, scripted):
         assert ("/hang", CANCEL) in scripted.resets
     finally:
         client.close()
+
+
+def test_a_stream_still_open_at_shutdown_is_recorded_as_cancelled(start_proxy, scripted):
+    from capture_support import capture_lines
+    proxy = start_proxy("--shutdown-grace", "1")
+    client = tls_client(proxy, scripted.port)
+    sid = client.request("/hang")
+    client.wait(lambda e: getattr(e, "stream_id", None) == sid and type(e).__name__ == "ResponseReceived")
+    assert proxy.stop() == 0   # SIGTERM; the grace period runs out with the stream open
+    assert "grace period over; closing open connections" in proxy.log()
+    lines = [line for line in capture_lines(proxy.data_dir / "captures") if line.get("path") == "/hang"
+             or line.get("url_path") == "/hang"]
+    kinds = [line["type"] for line in lines]
+    assert kinds[0] == "request" and kinds[-1] == "end", kinds
+    assert "reset" in kinds
+    assert lines[-1]["error_code"] == CANCEL and lines[-1]["status"] == 200

@@ -64,14 +64,17 @@ int main(int argc, char** argv) {
         const auto upstream_port = static_cast<std::uint16_t>(std::stoul(parsed.positionals.at(0)));
         auto capture = capture::CaptureService::start(parsed, parsed.get("capture-dir"));
 
-        asio::io_context io;
-        asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-        asio::co_spawn(io, accept_loop(acceptor, upstream_port, capture->observer()), asio::detached);
-        asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const asio::error_code&, int) { io.stop(); });
-        std::printf("{\"event\":\"listening\",\"port\":%u}\n", acceptor.local_endpoint().port());
-        std::fflush(stdout);
-        io.run();
+        {
+            // Destroyed before the capture stops: relays still open report their streams as they go.
+            asio::io_context io;
+            asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+            asio::co_spawn(io, accept_loop(acceptor, upstream_port, capture->observer()), asio::detached);
+            asio::signal_set signals(io, SIGINT, SIGTERM);
+            signals.async_wait([&](const asio::error_code&, int) { io.stop(); });
+            std::printf("{\"event\":\"listening\",\"port\":%u}\n", acceptor.local_endpoint().port());
+            std::fflush(stdout);
+            io.run();
+        }
         capture->stop();
         return 0;
     } catch (const UserError& e) {

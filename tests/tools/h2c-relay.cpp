@@ -99,9 +99,11 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    // Declared before the io_context: relays still running at exit report
+    // their open streams to it while the io_context is destroyed.
+    tools::JsonLinesObserver printing(bodies ? tools::BodyReport::sizes : tools::BodyReport::none);
     asio::io_context io;
     asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), listen_port});
-    tools::JsonLinesObserver printing(bodies ? tools::BodyReport::sizes : tools::BodyReport::none);
     observer::Observer& observer = quiet ? observer::null_observer() : printing;
     asio::co_spawn(io, accept_loop(acceptor, upstream_port, observer, limits), asio::detached);
     asio::signal_set signals(io, SIGINT, SIGTERM);
