@@ -289,3 +289,26 @@ def test_capture_raw_stores_payloads_beside_the_log_with_tokens_masked(proxy_bin
         assert len(masked) == len(pb_string(1, "token " + TOKEN[:100]))
         assert b"eyJ" not in masked and b"*" * 20 in masked
         assert TOKEN[:100].encode() not in all_bytes(directory)
+
+
+def test_a_hand_edited_capture_with_odd_header_values_still_shows(proxy_binary):
+    with private_dir() as d:
+        directory = d / "captures"
+        make_capture(directory)
+        for path in directory.glob("*.jsonl"):
+            edited = []
+            for text in path.read_text().splitlines():
+                line = json.loads(text)
+                if line["type"] == "request":
+                    line["headers"].append(["x-count", 3])
+                    line["headers"].append([7, None])
+                if line["type"] == "response":
+                    line["headers"] = {"not": "a list"}
+                edited.append(json.dumps(line))
+            path.write_text("\n".join(edited) + "\n")
+        human = run(proxy_binary, "captures", "show", "1.1", "--dir", directory).stdout
+        assert "    x-count: 3\n" in human and "    7: null\n" in human
+        har = json.loads(run(proxy_binary, "captures", "export", "--har", "-", "--dir", directory).stdout)
+        first = har["log"]["entries"][0]
+        assert {"name": "x-count", "value": "3"} in first["request"]["headers"]
+        assert first["response"]["headers"] == []

@@ -117,9 +117,12 @@ const RpcRecord& find_one(const capture::CaptureContents& contents, const std::s
     return contents.rpcs.back();  // a short id matching in several sessions: the newest
 }
 
+// A hand-edited file may hold any JSON here: non-strings are shown as JSON.
 void print_headers(const json& pairs) {
+    if (!pairs.is_array()) return;
+    const auto text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
     for (const json& h : pairs) {
-        if (h.is_array() && h.size() == 2) fmt::print("    {}: {}\n", h[0].get<std::string>(), h[1].get<std::string>());
+        if (h.is_array() && h.size() == 2) fmt::print("    {}: {}\n", text(h[0]), text(h[1]));
     }
 }
 
