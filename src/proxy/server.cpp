@@ -14,14 +14,15 @@ namespace {
 
 using asio::experimental::as_tuple;
 constexpr std::string_view kLog = "proxy";
-// How often a full server re-checks for a free slot, and how long it backs
-// off when the process runs out of file descriptors.
-constexpr std::chrono::milliseconds kSlotPoll{20};
+// How long the accept loop backs off when the process runs out of file descriptors.
 constexpr std::chrono::milliseconds kFdBackoff{100};
 
 }  // namespace
 
-Server::Server(asio::io_context& io, const ProxyConfig& config) : io_(io), config_(config), signals_(io, SIGTERM, SIGINT) {
+Server::Server(asio::io_context& io, const ProxyConfig& config)
+    : io_(io), config_(config), signals_(io, SIGTERM, SIGINT), slot_freed_(io) {
+    // Never expires: waiters wake only when cancel() says a slot came free.
+    slot_freed_.expires_at(asio::steady_timer::time_point::max());
     for (const auto& address : config.listen) {
         acceptors_.push_back(accept::open_acceptor(io, address));
         endpoints_.push_back(acceptors_.back().local_endpoint());
@@ -55,8 +56,7 @@ asio::awaitable<void> Server::accept_loop(asio::ip::tcp::acceptor& acceptor, acc
                 limit_logged = true;
             }
             limit_waits.fetch_add(1, std::memory_order_relaxed);
-            pause.expires_after(kSlotPoll);
-            co_await pause.async_wait(as_tuple(asio::use_awaitable));
+            co_await slot_freed_.async_wait(as_tuple(asio::use_awaitable));
             continue;
         }
         limit_logged = false;
@@ -72,7 +72,7 @@ asio::awaitable<void> Server::accept_loop(asio::ip::tcp::acceptor& acceptor, acc
         }
         ++active_;
         asio::co_spawn(io_, run_session(*context_, std::move(socket), mode), [this](std::exception_ptr failure) {
-            --active_;
+            if (active_-- == config_.max_connections) slot_freed_.cancel();  // wake the waiting accept loops
             if (!failure) return;
             try {
                 std::rethrow_exception(failure);
@@ -90,6 +90,7 @@ asio::awaitable<void> Server::drain() {
         std::error_code ignored;
         acceptor.close(ignored);
     }
+    slot_freed_.cancel();  // accept loops waiting for a slot see draining_ and end
     if (on_drain_) on_drain_(fmt::format("draining {} connections", active_));
     // A second signal stops at once.
     signals_.async_wait([this](const std::error_code& error, int) {

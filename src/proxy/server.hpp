@@ -41,6 +41,7 @@ private:
     std::function<void(std::string_view)> on_drain_;
     std::size_t active_ = 0;
     bool draining_ = false;
+    asio::steady_timer slot_freed_;  // cancelled when a connection ends at the limit
 };
 
 }  // namespace cursor_proxy::proxy

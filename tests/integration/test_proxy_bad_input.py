@@ -4,6 +4,8 @@ import os
 import socket
 import time
 
+import pytest
+
 import proxy_support
 from proxy_support import curl
 
@@ -86,3 +88,25 @@ def test_ten_thousand_dropped_connections(start_proxy, https_upstream):
         time.sleep(0.2)
     assert proxy.log().count("client left before sending a CONNECT request") == 10_000
     assert "error" not in proxy.log().replace("error=", "")
+
+
+def test_at_the_connection_limit_new_clients_wait_and_go_in_as_soon_as_a_slot_frees(start_proxy, https_upstream):
+    upstream = https_upstream()
+    proxy = start_proxy("--max-connections", "2")
+    target = f"localhost:{upstream.port}"
+    first = proxy_support.open_tunnel(proxy.port, target)
+    second = proxy_support.open_tunnel(proxy.port, target)
+    waiting = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+    waiting.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+    waiting.settimeout(1.0)
+    with pytest.raises(socket.timeout):
+        waiting.recv(100)   # still in the accept queue: nobody answers
+    proxy.wait_log(r"connection limit reached; new connections wait in the accept queue.*limit=2")
+    first.close()
+    waiting.settimeout(5)
+    started = time.monotonic()
+    assert waiting.recv(100).startswith(b"HTTP/1.1 200")
+    assert time.monotonic() - started < 0.5   # promptly, once the slot is free
+    assert proxy.counters()["connections.limit_waits"] >= 1
+    second.close()
+    waiting.close()
