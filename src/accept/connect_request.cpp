@@ -1,5 +1,6 @@
 #include "accept/connect_request.hpp"
 
+#include "accept/host_port.hpp"
 #include "accept/socket_peek.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
@@ -7,7 +8,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <string_view>
 
 namespace cursor_proxy::accept {
@@ -58,26 +58,13 @@ ConnectParse parse_connect_request(std::span<const std::uint8_t> bytes) {
         return invalid(400, "request line is not 'CONNECT host:port HTTP/1.1'");
     }
     const std::string_view target = line.substr(8, target_end - 8);
-    std::string_view host;
-    std::string_view port_text;
-    if (target.starts_with('[')) {
-        const auto close = target.find(']');
-        if (close == std::string_view::npos || close + 1 >= target.size() || target[close + 1] != ':') {
-            return invalid(400, fmt::format("bad CONNECT target '{}'", target));
-        }
-        host = target.substr(1, close - 1);
-        port_text = target.substr(close + 2);
-    } else {
-        const auto colon = target.rfind(':');
-        if (colon == std::string_view::npos) return invalid(400, fmt::format("CONNECT target '{}' has no port", target));
-        host = target.substr(0, colon);
-        port_text = target.substr(colon + 1);
+    const auto split = split_host_port(target);
+    if (const auto* why = std::get_if<std::string>(&split)) {
+        if (*why == "missing :PORT") return invalid(400, fmt::format("CONNECT target '{}' has no port", target));
+        return invalid(400, fmt::format("bad CONNECT target '{}': {}", target, *why));
     }
-    unsigned port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (host.empty() || ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-        return invalid(400, fmt::format("bad CONNECT target '{}'", target));
-    }
+    const auto [host, port] = std::get<HostPort>(split);
+    if (host.empty() || port == 0) return invalid(400, fmt::format("bad CONNECT target '{}'", target));
     const bool host_ok = std::all_of(host.begin(), host.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':';
     });

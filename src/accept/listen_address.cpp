@@ -1,12 +1,12 @@
 #include "accept/listen_address.hpp"
 
+#include "accept/host_port.hpp"
 #include "log/user_error.hpp"
 
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <charconv>
 
 namespace cursor_proxy::accept {
 
@@ -15,27 +15,9 @@ asio::ip::tcp::endpoint parse_endpoint(std::string_view option, std::string_view
         return UsageError(fmt::format("--{} {}: {} (expected ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080)",
                                       option, text, why));
     };
-    std::string_view host;
-    std::string_view port_text;
-    if (text.starts_with('[')) {
-        const auto close = text.find(']');
-        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-            throw bad("unbalanced [ ] or missing :PORT");
-        }
-        host = text.substr(1, close - 1);
-        port_text = text.substr(close + 2);
-    } else {
-        const auto colon = text.rfind(':');
-        if (colon == std::string_view::npos) throw bad("missing :PORT");
-        host = text.substr(0, colon);
-        port_text = text.substr(colon + 1);
-        if (host.find(':') != std::string_view::npos) throw bad("write IPv6 addresses in brackets");
-    }
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
-        throw bad("the port is not a number from 0 to 65535");
-    }
+    const auto split = split_host_port(text);
+    if (const auto* why = std::get_if<std::string>(&split)) throw bad(*why);
+    const auto [host, port] = std::get<HostPort>(split);
     std::error_code parse_error;
     const auto address = asio::ip::make_address(std::string(host), parse_error);
     if (parse_error) throw bad("not an IP address (host names are not accepted here)");

@@ -52,6 +52,7 @@ TEST_CASE("bad CONNECT requests are refused with a status and a reason") {
         {"CONNECT example.com:443x HTTP/1.1\r\n\r\n", 400, "bad CONNECT target"},
         {"CONNECT :443 HTTP/1.1\r\n\r\n", 400, "bad CONNECT target"},
         {"CONNECT [::1:443 HTTP/1.1\r\n\r\n", 400, "bad CONNECT target"},
+        {"CONNECT ::1:443 HTTP/1.1\r\n\r\n", 400, "write IPv6 addresses in brackets"},  // as --listen says
         {"CONNECT ex ample.com:443 HTTP/1.1\r\n\r\n", 400, "not 'CONNECT host:port HTTP/1.1'"},
         {"CONNECT exa/mple.com:443 HTTP/1.1\r\n\r\n", 400, "bad host name"},
         {"CONNECT example.com:443 SPDY/3\r\n\r\n", 400, "not 'CONNECT host:port HTTP/1.1'"},
