@@ -118,13 +118,14 @@ bool JournalStore::open_part(Clock::time_point now) {
     }
     journal_size_ = 0;
     raw_size_ = 0;
+    rotate_due_ = false;
     enforce_limits(now);
     return true;
 }
 
 bool JournalStore::ready(Clock::time_point now) {
     if (failing_ && Clock::now() < retry_at_) return false;
-    if (!journal_ || utc_day(now) != part_day_ || journal_size_ >= part_bytes_) return open_part(now);
+    if (!journal_ || utc_day(now) != part_day_ || rotate_due_) return open_part(now);
     return true;
 }
 
@@ -167,6 +168,10 @@ bool JournalStore::append(std::string_view line, Clock::time_point now) {
     journal_size_ += text.size();
     total_bytes_ += text.size();
     written_since_check_ += text.size();
+    // Raw bodies count too (else --capture-raw could grow one part past the
+    // cap, where nothing may delete it). Decided after a line, so a message
+    // line and the raw bytes it points to land in the same part.
+    if (journal_size_ + raw_size_ >= part_bytes_) rotate_due_ = true;
     if (total_bytes_ > limits_.max_bytes || written_since_check_ >= part_bytes_ / 4 ||
         now - last_retention_check_ >= kRetentionCheckEvery) {
         enforce_limits(now);

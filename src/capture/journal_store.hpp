@@ -67,6 +67,7 @@ private:
     posix::UniqueFd raw_;
     std::uint64_t journal_size_ = 0;
     std::uint64_t raw_size_ = 0;
+    bool rotate_due_ = false;  // this part (lines + raw bodies) is full: the next write opens a new one
     std::uint64_t total_bytes_ = 0;      // estimate of the directory total
     std::uint64_t written_since_check_ = 0;
     Clock::time_point last_retention_check_{};

@@ -123,3 +123,24 @@ TEST_CASE("session names sort by start time") {
     const std::string name = JournalStore::new_session_name(t);
     CHECK(name.rfind("20260101T000000Z-", 0) == 0);
 }
+
+TEST_CASE("raw bodies count towards rotation, so --capture-raw stays within the size cap") {
+    capture_test::TempDir tmp;
+    const fs::path dir = tmp.path();
+    JournalStore store(dir, "20250103T000000Z-3", {.max_bytes = 128 * 1024, .retention_days = 0});
+    const std::vector<std::uint8_t> body(6000, 0x2a);
+    std::set<std::string> raw_files;
+    for (int i = 0; i < 200; ++i) {  // 1.2 MB of bodies, a short line each
+        const auto ref = store.append_raw(body);
+        REQUIRE(ref);
+        raw_files.insert(ref->file);
+        REQUIRE(store.append(R"({"raw":")" + ref->file + "\"}"));
+        // The line and the bytes it points to are in the same part.
+        CHECK(ref->file.substr(0, ref->file.size() - 4) ==
+              store.current_file().substr(0, store.current_file().size() - 6));
+    }
+    CHECK(raw_files.size() > 8);  // parts rotated on raw bytes (max_bytes / 8 each)
+    std::uint64_t total = 0;
+    for (const auto& e : fs::directory_iterator(dir)) total += e.file_size();
+    CHECK(total <= 128 * 1024 + 16 * 1024 + body.size());  // cap, plus at most the part being written
+}
