@@ -26,6 +26,7 @@ T num(const nlohmann::json& line, const char* key) {
 
 // Applies one line to the RPC it belongs to.
 void apply(RpcRecord& r, const std::string& type, nlohmann::json& line, bool keep_messages) {
+    if (const auto it = line.find("error_details"); it != line.end() && it->is_object()) r.error_details = *it;
     if (type == "request") {
         r.time = str(line, "time");
         r.host = str(line, "host");

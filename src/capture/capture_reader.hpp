@@ -26,6 +26,9 @@ struct RpcRecord {
     std::vector<nlohmann::json> messages;                       // message lines, in order written
     std::size_t request_messages = 0, response_messages = 0;
     std::optional<nlohmann::json> reset;  // reset line
+    // The RPC's error details (decode/error_details.hpp), from whichever line
+    // carried them: response headers, trailers, or a message; null when none.
+    nlohmann::json error_details;
     bool ended = false;                   // an end line was read
     bool complete = true;                 // no events lost
     double duration_ms = 0;

@@ -1,6 +1,7 @@
 #include "capture/recorder.hpp"
 
 #include "capture/decode/base64.hpp"
+#include "capture/decode/error_details.hpp"
 #include "capture/event_lines.hpp"
 #include "stats/counters.hpp"
 
@@ -159,6 +160,7 @@ void Recorder::on_response_headers(const CaptureEvent& e) {
     line["status"] = s.status;
     line["content_type"] = media_type(header_value(e.headers, "content-type"));
     line["headers"] = headers_json(redactor_.headers(e.headers));
+    add_status_details(line, e.headers);  // a trailers-only gRPC response
     write(line, e.time);
 }
 
@@ -173,6 +175,7 @@ void Recorder::on_trailers(const CaptureEvent& e, Stream& s) {
     nlohmann::json line = stream_base("trailers", e, s);
     line["dir"] = direction_name(e.direction);
     line["headers"] = headers_json(redactor_.headers(e.headers));
+    add_status_details(line, e.headers);
     write(line, e.time);
 }
 
@@ -229,10 +232,20 @@ void Recorder::finish(const CaptureEvent& e, Stream& s, observer::Direction d) {
     for (decode::DecodedMessage& m : dir.decoder->finish(nullptr)) write_message(e, s, d, m, dir.decoder->format());
 }
 
+void Recorder::add_status_details(nlohmann::json& line, const observer::Headers& headers) {
+    const std::string_view value = header_value(headers, "grpc-status-details-bin");
+    if (value.empty()) return;
+    auto details = decode::grpc_status_details(value, pool_, decode::Limits{}.max_depth);
+    if (!details) return;
+    redactor_.scrub(*details);
+    line["error_details"] = std::move(*details);
+}
+
 void Recorder::write_message(const CaptureEvent& e, Stream& s, observer::Direction d, decode::DecodedMessage& m,
                              std::string_view format) {
     ++side(s, d).messages;
     counter_messages.fetch_add(1, kRelaxed);
+    decode::attach_error_details(m, d, pool_, decode::Limits{}.max_depth);
     redactor_.scrub(m.decoded);
     redactor_.scrub_raw(m.raw);
     nlohmann::json line = stream_base("message", e, s);
@@ -247,6 +260,10 @@ void Recorder::write_message(const CaptureEvent& e, Stream& s, observer::Directi
     line["decoded_size"] = m.decoded_size;
     line["truncated"] = m.truncated;
     line["decoded"] = std::move(m.decoded);
+    if (m.error_details) {
+        redactor_.scrub(*m.error_details);
+        line["error_details"] = std::move(*m.error_details);
+    }
     if (!m.error.empty()) line["error"] = m.error;
     if (config_.store_raw && !m.raw.empty()) {
         if (auto ref = store_.append_raw(m.raw)) {

@@ -48,8 +48,20 @@ def descriptor_set(tmp_path):
     return tmp_path / "echo.pb"
 
 
-def assert_connect_endings(rpcs):
-    """Connect: the unary error as a JSON body, streams end with an end-of-stream envelope."""
+def detail_text(details, schema):
+    """The text of the one test.Msg detail of an RPC's error_details."""
+    [detail] = details["details"]
+    assert detail["type"] == "test.Msg"
+    if schema:
+        assert detail["form"] == "protobuf"
+        return detail["decoded"]["text"]
+    assert detail["form"] == "protobuf-raw"
+    return {f["field"]: f for f in detail["decoded"]}[1]["string"]
+
+
+def assert_connect_endings(rpcs, schema):
+    """Connect: the unary error as a JSON body, streams end with an end-of-stream
+    envelope; the errors' details (test.Msg) decoded."""
     fail = rpcs["/test.EchoService/Fail"]
     [got] = messages(fail, "response")
     assert fail["status"] == 400 and (got["form"], got["format"]) == ("json", "unary+json")
@@ -61,15 +73,23 @@ def assert_connect_endings(rpcs):
     assert end["decoded"]["error"]["code"] == "resource_exhausted"
     assert end["decoded"]["error"]["message"] == "chat over"
     assert end["decoded"]["metadata"] == {"x-turns": ["2"]}
+    assert end["error_details"]["code"] == "resource_exhausted"
+    assert detail_text(end["error_details"], schema) == "after 2 turns"
+    assert rpcs["/test.EchoService/Chat"]["error_details"] == end["error_details"]
+    assert fail["error_details"]["message"] == "refused: x"
+    assert detail_text(fail["error_details"], schema) == "detail-for-x"
 
 
-def assert_grpc_endings(rpcs):
+def assert_grpc_endings(rpcs, schema):
     """gRPC: statuses in trailers (non-OK with custom metadata after the chat's
-    messages), the unary error as trailers-only response headers."""
+    messages), the unary error as trailers-only response headers, its
+    grpc-status-details-bin decoded."""
     fail = rpcs["/test.EchoService/Fail"]
     assert fail["status"] == 200 and messages(fail, "response") == [] and fail["trailers"] == []
     assert [header(fail["response_headers"], n) for n in ("grpc-status", "grpc-message", "x-why")] == \
         ["9", "refused:%20x", "testing"]
+    assert (fail["error_details"]["code"], fail["error_details"]["message"]) == (9, "refused: x")
+    assert detail_text(fail["error_details"], schema) == "detail-for-x"
     assert rpcs["/test.EchoService/Unary"]["trailers"] == GRPC_OK
     assert rpcs["/test.EchoService/ServerStream"]["trailers"] == GRPC_OK
     assert rpcs["/test.EchoService/Chat"]["trailers"] == [{"dir": "response", "headers": [
@@ -113,7 +133,7 @@ def test_every_message_sent_is_recorded_decoded_in_order(peer, schema, proxy_bin
     assert [msg_fields(m, schema) for m in got] == [("answer:first", b"", 1), ("answer:second", b"", 2)]
     assert got[0]["time"] <= sent[1]["time"], "the bidi stream was not recorded as it happened"
 
-    (assert_grpc_endings if peer == "grpc-js" else assert_connect_endings)(rpcs)
+    (assert_grpc_endings if peer == "grpc-js" else assert_connect_endings)(rpcs, schema)
     assert_token_redacted_everywhere(rpcs, directory)
 
 

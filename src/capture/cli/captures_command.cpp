@@ -156,6 +156,7 @@ int show(std::span<const std::string> args) {
         out["trailers"] = r.trailers;
         out["messages"] = r.messages;
         out["reset"] = r.reset ? *r.reset : json(nullptr);
+        out["error_details"] = r.error_details;
         fmt::print("{}\n", out.dump(2, ' ', false, json::error_handler_t::replace));
         return 0;
     }
@@ -172,13 +173,17 @@ int show(std::span<const std::string> args) {
         fmt::print("\n  {} {} #{} {} {} {}{}{}{}\n", request ? ">>" : "<<", m.value("time", ""), m.value("index", 0),
                    m.value("kind", ""), m.value("form", ""), size_text(m.value("wire_size", 0)),
                    m.value("compressed", false) ? " gzip" : "", m.value("truncated", false) ? " TRUNCATED" : "",
-                   m.contains("type_name") ? " " + m["type_name"].get<std::string>() : "");
-        if (m.contains("error")) fmt::print("    error: {}\n", m["error"].get<std::string>());
+                   m.contains("type_name") ? " " + m.value("type_name", "") : "");
+        if (m.contains("error")) fmt::print("    error: {}\n", m.value("error", ""));
         if (m.contains("decoded")) print_indented(m["decoded"].dump(2, ' ', false, json::error_handler_t::replace), "    ");
     }
     for (const json& t : r.trailers) {
         fmt::print("\n  {} trailers\n", t.value("dir", ""));
         print_headers(t["headers"]);
+    }
+    if (!r.error_details.is_null()) {
+        fmt::print("\n  error details\n");
+        print_indented(r.error_details.dump(2, ' ', false, json::error_handler_t::replace), "    ");
     }
     if (r.reset) fmt::print("\n  reset by {}: {}\n", r.reset->value("by", ""), r.reset->value("error", ""));
     return 0;

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,6 +86,9 @@ struct DecodedMessage {
     std::vector<std::uint8_t> raw;
     // Why decoding failed or was incomplete; "" when all went well.
     std::string error;
+    // The details of an RPC error this message carries (error_details.hpp);
+    // set by attach_error_details(), not by the decoders.
+    std::optional<nlohmann::json> error_details;
 };
 
 class BodyDecoder {

@@ -33,6 +33,15 @@ function metadata(name, value) {
   return md;
 }
 
+// google.rpc.Status{code, message, details: [Any{test.Msg{text}}]}, encoded by
+// hand (every length here is under 128): what grpc-status-details-bin carries.
+function statusDetails(code, message, detailText) {
+  const field = (n, bytes) => Buffer.concat([Buffer.from([(n << 3) | 2, bytes.length]), bytes]);
+  const any = Buffer.concat([field(1, Buffer.from("type.googleapis.com/test.Msg")),
+                             field(2, Buffer.from(new Msg({ text: detailText }).toBinary()))]);
+  return Buffer.concat([Buffer.from([0x08, code]), field(2, Buffer.from(message)), field(3, any)]);
+}
+
 function server(port) {
   const s = new grpc.Server();
   s.addService(definition, {
@@ -41,8 +50,10 @@ function server(port) {
       cb(null, new Msg({ text: "echo:" + text, data, count: data.length }));
     },
     fail(call, cb) {
-      cb({ code: grpc.status.FAILED_PRECONDITION, details: "refused: " + call.request.text,
-           metadata: metadata("x-why", "testing") });
+      const md = metadata("x-why", "testing");
+      md.set("grpc-status-details-bin", statusDetails(grpc.status.FAILED_PRECONDITION, "refused: " + call.request.text,
+                                                      "detail-for-" + call.request.text));
+      cb({ code: grpc.status.FAILED_PRECONDITION, details: "refused: " + call.request.text, metadata: md });
     },
     serverStream(call) {
       for (let i = 0; i < call.request.count; i++) call.write(new Msg({ count: i, data: pattern(20000, i) }));
