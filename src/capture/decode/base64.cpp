@@ -62,4 +62,16 @@ bool Base64StreamDecoder::feed(std::span<const std::uint8_t> text, std::vector<s
     return !failed_;
 }
 
+std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
+    std::string padded(text);
+    while (padded.size() % 4 != 0) padded += '=';
+    std::vector<std::uint8_t> out;
+    Base64StreamDecoder decoder;
+    if (!decoder.feed({reinterpret_cast<const std::uint8_t*>(padded.data()), padded.size()}, out) ||
+        !decoder.complete()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
 }  // namespace cursor_proxy::capture::decode

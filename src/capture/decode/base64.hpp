@@ -3,12 +3,19 @@
 // writes bytes this way, and gRPC-web-text sends whole bodies this way.
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cursor_proxy::capture::decode {
 
 std::string base64_encode(std::span<const std::uint8_t> bytes);
+
+// One whole value in standard or URL-safe base64, padded or not (gRPC "-bin"
+// headers, Connect error detail values and GET messages come unpadded).
+// nullopt on a character outside the alphabets or a misplaced '='.
+std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text);
 
 // Decodes a base64 stream fed in arbitrary pieces. gRPC-web-text may
 // concatenate separately padded chunks ("AAA=AAA="), so padding ends a group,

@@ -16,24 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-// Standard or URL-safe base64, padded or not: "-bin" headers and Connect
-// detail values are usually written without padding.
-std::optional<std::vector<std::uint8_t>> from_base64(std::string_view text) {
-    std::string normal(text);
-    for (char& c : normal) {
-        if (c == '-') c = '+';
-        if (c == '_') c = '/';
-    }
-    while (normal.size() % 4 != 0) normal += '=';
-    std::vector<std::uint8_t> out;
-    Base64StreamDecoder decoder;
-    if (!decoder.feed({reinterpret_cast<const std::uint8_t*>(normal.data()), normal.size()}, out) ||
-        !decoder.complete()) {
-        return std::nullopt;
-    }
-    return out;
-}
-
 // One detail: the protobuf bytes of `type` (a full name, or a type URL
 // "type.googleapis.com/<full name>").
 json detail(std::string_view type, std::span<const std::uint8_t> bytes, const DescriptorPool* pool, int max_depth) {
@@ -82,7 +64,7 @@ std::optional<json> any_detail(std::span<const std::uint8_t> bytes, const Descri
 }  // namespace
 
 std::optional<json> grpc_status_details(std::string_view header_value, const DescriptorPool* pool, int max_depth) {
-    const auto bytes = from_base64(header_value);
+    const auto bytes = base64_decode(header_value);
     if (!bytes) return std::nullopt;
     // google.rpc.Status: 1 code (int32), 2 message (string), 3 details (repeated Any).
     json out = {{"code", 0}, {"message", ""}, {"details", json::array()}};
@@ -119,7 +101,7 @@ std::optional<json> connect_error_details(const json& error, const DescriptorPoo
     for (const json& d : error["details"]) {
         const std::string type = d.is_object() && d.contains("type") && d["type"].is_string() ? d["type"].get<std::string>() : "";
         const std::string value = d.is_object() && d.contains("value") && d["value"].is_string() ? d["value"].get<std::string>() : "";
-        const auto bytes = from_base64(value);
+        const auto bytes = base64_decode(value);
         if (!bytes) {
             out["details"].push_back({{"type", type}, {"form", ""}, {"error", "the value is not base64"}});
             continue;
