@@ -1,6 +1,7 @@
 #include "capture/recorder.hpp"
 
 #include "capture/decode/base64.hpp"
+#include "capture/decode/connect_get.hpp"
 #include "capture/decode/error_details.hpp"
 #include "capture/event_lines.hpp"
 #include "stats/counters.hpp"
@@ -145,6 +146,10 @@ void Recorder::on_request_headers(const CaptureEvent& e) {
     line["content_type"] = type;
     line["headers"] = headers_json(redactor_.headers(e.headers));
     write(line, e.time);
+    // A Connect GET carries its request message in the query string.
+    if (auto get = decode::decode_connect_get(s.method, header_value(e.headers, ":path"), pool_, decode_limits())) {
+        write_message(e, s, observer::Direction::request, get->message, get->format);
+    }
 }
 
 void Recorder::on_response_headers(const CaptureEvent& e) {
@@ -210,15 +215,12 @@ void Recorder::decode(const CaptureEvent& e, Stream& s, observer::Direction d, s
     Direction& dir = side(s, d);
     if (dir.finished) return;
     if (!dir.decoder) {
-        decode::Limits limits;
-        limits.max_message_bytes = config_.max_message_bytes;
-        limits.keep_raw = config_.store_raw;
         const bool request = d == observer::Direction::request;
         dir.decoder = decode::make_body_decoder({.headers = request ? s.request_headers : s.response_headers,
                                                  .direction = d,
                                                  .rpc_path = s.path,
                                                  .pool = pool_,
-                                                 .limits = limits});
+                                                 .limits = decode_limits()});
     }
     for (decode::DecodedMessage& m : dir.decoder->feed(bytes)) write_message(e, s, d, m, dir.decoder->format());
 }
@@ -230,6 +232,13 @@ void Recorder::finish(const CaptureEvent& e, Stream& s, observer::Direction d) {
     if (!dir.decoder) return;  // no body
     // Trailers are written as their own line, so the decoder is not given them.
     for (decode::DecodedMessage& m : dir.decoder->finish(nullptr)) write_message(e, s, d, m, dir.decoder->format());
+}
+
+decode::Limits Recorder::decode_limits() const {
+    decode::Limits limits;
+    limits.max_message_bytes = config_.max_message_bytes;
+    limits.keep_raw = config_.store_raw;
+    return limits;
 }
 
 void Recorder::add_status_details(nlohmann::json& line, const observer::Headers& headers) {

@@ -61,6 +61,7 @@ private:
     // The one place the decoders are made and fed.
     void decode(const CaptureEvent& e, Stream& s, observer::Direction d, std::span<const std::uint8_t> bytes);
     void finish(const CaptureEvent& e, Stream& s, observer::Direction d);
+    decode::Limits decode_limits() const;  // from the capture options
     // error_details from grpc-status-details-bin, when the headers have it.
     void add_status_details(nlohmann::json& line, const observer::Headers& headers);
     void write_message(const CaptureEvent& e, Stream& s, observer::Direction d, decode::DecodedMessage& m,

@@ -2,6 +2,7 @@
 CONNECT listener, TLS interception) → HTTPS upstream on loopback. The
 recording is read back with `captures show --json`; the bearer token is
 nowhere in the capture directory; `status` reads the running daemon."""
+import base64
 import json
 import subprocess
 
@@ -66,3 +67,22 @@ def test_credentials_in_the_query_string_are_not_recorded(proxy_binary, start_pr
     assert secret.encode() not in recorded
     rpcs = json.loads(cli(proxy_binary, "captures", "list", "--dir", directory, "--json"))["rpcs"]
     assert [r["path"] for r in rpcs] == ["/test.EchoService/Unary"]
+
+
+def test_a_connect_get_request_is_recorded_with_its_message_decoded(proxy_binary, start_proxy, https_upstream):
+    upstream = https_upstream()
+    proxy = start_proxy()
+    message = base64.urlsafe_b64encode(pb_string(1, "looked-up")).decode().rstrip("=")
+    url = (f"https://localhost:{upstream.port}/test.EchoService/Unary"
+           f"?connect=v1&encoding=proto&base64=1&message={message}")
+    r = subprocess.run(["curl", "-sS", "--fail", "--proxy", f"http://127.0.0.1:{proxy.port}",
+                        "--cacert", str(proxy.ca_cert), url], capture_output=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    proxy.stop()
+    directory = proxy.data_dir / "captures"
+    [rpc] = json.loads(cli(proxy_binary, "captures", "list", "--dir", directory, "--json"))["rpcs"]
+    shown = json.loads(cli(proxy_binary, "captures", "show", rpc["id"], "--dir", directory, "--json"))
+    [sent] = [m for m in shown["messages"] if m["dir"] == "request"]
+    assert (sent["format"], sent["form"], sent["kind"]) == ("connect-get+proto", "protobuf-raw", "message")
+    assert sent["decoded"][0]["string"] == "looked-up"
+    assert shown["method"] == "GET" and rpc["request_messages"] == 1
