@@ -163,6 +163,36 @@ bool UpstreamTls::is_insecure(std::string_view host) const {
     return false;
 }
 
+bool UpstreamTls::configure(SSL* ssl, std::string_view sni, std::string_view verify_name,
+                            const std::optional<asio::ip::tcp::endpoint>& endpoint) {
+    if (!sni.empty()) SSL_set_tlsext_host_name(ssl, std::string(sni).c_str());
+    std::error_code not_ip;
+    const auto ip = asio::ip::make_address(std::string(verify_name), not_ip);
+    auto conn = std::make_unique<UpstreamConnection>();
+    conn->chains = chains_;
+    conn->sessions = sessions_;
+    conn->verify_name = not_ip ? std::string(verify_name) : ip.to_string();
+    conn->verify_name_is_ip = !not_ip;
+    if (is_insecure(verify_name) || (!sni.empty() && is_insecure(sni))) {
+        SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
+        log::warning("tls", "connecting without verifying the upstream certificate (--insecure-upstream)",
+                     {{"host", verify_name}});
+    } else {
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+        const int ok = not_ip ? X509_VERIFY_PARAM_set1_host(param, verify_name.data(), verify_name.size())
+                              : X509_VERIFY_PARAM_set1_ip_asc(param, conn->verify_name.c_str());
+        if (ok != 1) return false;
+        // A session is only offered to the server, address and name it was verified for.
+        if (endpoint) {
+            conn->server = fmt::format("{}\n{}\n{}:{}", conn->verify_name, sni, endpoint->address().to_string(),
+                                       endpoint->port());
+            if (auto session = sessions_->take(conn->server, std::time(nullptr))) SSL_set_session(ssl, session.get());
+        }
+    }
+    SSL_set_ex_data(ssl, connection_index(), conn.release());
+    return true;
+}
+
 asio::awaitable<UpstreamHandshake> UpstreamTls::handshake(TcpSocket socket, std::string_view sni,
                                                           std::string_view verify_name,
                                                           const std::vector<std::string>& alpn) {
@@ -172,39 +202,12 @@ asio::awaitable<UpstreamHandshake> UpstreamTls::handshake(TcpSocket socket, std:
     const auto endpoint = socket.remote_endpoint(no_endpoint);
     auto stream = std::make_unique<TlsStream>(std::move(socket), context_);
     SSL* ssl = stream->native_handle();
-    if (!sni.empty()) SSL_set_tlsext_host_name(ssl, std::string(sni).c_str());
     const auto wire = alpn_wire(alpn);
     if (!wire.empty()) SSL_set_alpn_protos(ssl, wire.data(), wire.size());
-    std::error_code not_ip;
-    const auto ip = asio::ip::make_address(std::string(verify_name), not_ip);
-    auto conn = std::make_unique<UpstreamConnection>();
-    conn->chains = chains_;
-    conn->sessions = sessions_;
-    conn->verify_name = not_ip ? std::string(verify_name) : ip.to_string();
-    conn->verify_name_is_ip = !not_ip;
-    const bool insecure = is_insecure(verify_name) || (!sni.empty() && is_insecure(sni));
-    if (insecure) {
-        SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
-        log::warning("tls", "connecting without verifying the upstream certificate (--insecure-upstream)",
-                     {{"host", verify_name}});
-    } else {
-        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-        const int ok = not_ip ? X509_VERIFY_PARAM_set1_host(param, verify_name.data(), verify_name.size())
-                              : X509_VERIFY_PARAM_set1_ip_asc(param, conn->verify_name.c_str());
-        if (ok != 1) {
-            out.error = fmt::format("cannot verify against name '{}'", verify_name);
-            co_return out;
-        }
-        // A session is only offered to the server, address and name it was verified for.
-        if (!no_endpoint) {
-            conn->server = fmt::format("{}\n{}\n{}:{}", conn->verify_name, sni, endpoint.address().to_string(),
-                                       endpoint.port());
-        }
+    if (!configure(ssl, sni, verify_name, no_endpoint ? std::nullopt : std::optional(endpoint))) {
+        out.error = fmt::format("cannot verify against name '{}'", verify_name);
+        co_return out;
     }
-    if (!conn->server.empty()) {
-        if (auto session = sessions_->take(conn->server, std::time(nullptr))) SSL_set_session(ssl, session.get());
-    }
-    SSL_set_ex_data(ssl, connection_index(), conn.release());
     auto [error] = co_await stream->async_handshake(asio::ssl::stream_base::client, as_tuple(asio::use_awaitable));
     if (error) {
         const auto verify_error = reinterpret_cast<std::intptr_t>(SSL_get_ex_data(ssl, verify_error_index()));

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,11 @@ public:
     const std::string& trust_description() const { return trust_description_; }
 
 private:
+    // SNI, the name to verify, and a cached session for this server; false
+    // when the name cannot be set for verification.
+    bool configure(SSL* ssl, std::string_view sni, std::string_view verify_name,
+                   const std::optional<asio::ip::tcp::endpoint>& endpoint);
+
     asio::ssl::context context_;
     std::vector<std::string> insecure_hosts_;
     std::string trust_description_;
