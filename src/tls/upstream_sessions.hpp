@@ -20,7 +20,8 @@ namespace cursor_proxy::tls {
 
 class UpstreamSessions {
 public:
-    explicit UpstreamSessions(std::size_t capacity = 1024, std::size_t per_server = 4);
+    // A session with its certificate chain takes a few KiB: at most 256 x 4 of them.
+    explicit UpstreamSessions(std::size_t capacity = 256, std::size_t per_server = 4);
 
     // A session to offer, or null. A single-use session leaves the cache.
     bssl::UniquePtr<SSL_SESSION> take(const std::string& server, std::time_t now);
