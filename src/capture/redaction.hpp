@@ -26,9 +26,12 @@ public:
     // Header values: secret headers become a marker; ":path" goes through
     // request_target(); tokens inside any other value are replaced.
     observer::Headers headers(const observer::Headers& in) const;
-    // A request target ("/p?a=1&access_token=x"): the value of each query
-    // parameter named like a credential (is_secret_parameter) becomes a
-    // marker, and tokens anywhere in it are replaced as in headers.
+    // A request target ("/p?a=1&access_token=x"), each query parameter
+    // judged percent-decoded: the value of one named like a credential
+    // (is_secret_parameter) becomes a marker ("[redacted]" when shorter than
+    // 16 bytes, where a hash could be reversed by trying every value), and so
+    // does a value holding a token, and a Connect GET's "message" (recorded
+    // decoded on its own). Tokens in the path are replaced as in headers.
     std::string request_target(std::string_view target) const;
     // Replaces JSON Web Tokens and "Bearer <token>" inside every string of a
     // decoded body (Cursor passes its access token in some request bodies).

@@ -21,17 +21,6 @@ std::string lower_trimmed(std::string_view s) {
     return text::lower(s);
 }
 
-// "/package.Service/Method": a path Connect would use (the dot keeps REST
-// paths such as "/api/status" out).
-bool looks_like_rpc_path(std::string_view path) {
-    path = path.substr(0, path.find('?'));
-    if (path.size() < 4 || path.front() != '/') return false;
-    const auto slash = path.find('/', 1);
-    if (slash == std::string_view::npos || slash + 1 == path.size()) return false;
-    const std::string_view service = path.substr(1, slash - 1);
-    return service.find('.') != std::string_view::npos && path.find('/', slash + 1) == std::string_view::npos;
-}
-
 const MessageDescriptor* message_type(const DecoderOptions& options, std::string_view path) {
     if (!options.pool) return nullptr;
     const MethodDescriptor* method = options.pool->find_method(path);
@@ -43,6 +32,17 @@ const MessageDescriptor* message_type(const DecoderOptions& options, std::string
 Codec codec_of(std::string_view suffix) { return suffix == "json" ? Codec::json : Codec::proto; }
 
 }  // namespace
+
+// "/package.Service/Method": a path Connect would use (the dot keeps REST
+// paths such as "/api/status" out).
+bool looks_like_rpc_path(std::string_view path) {
+    path = path.substr(0, path.find('?'));
+    if (path.size() < 4 || path.front() != '/') return false;
+    const auto slash = path.find('/', 1);
+    if (slash == std::string_view::npos || slash + 1 == path.size()) return false;
+    const std::string_view service = path.substr(1, slash - 1);
+    return service.find('.') != std::string_view::npos && path.find('/', slash + 1) == std::string_view::npos;
+}
 
 std::unique_ptr<BodyDecoder> make_body_decoder(const DecoderOptions& options) {
     const auto& headers = options.headers;

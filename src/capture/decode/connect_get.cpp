@@ -1,7 +1,9 @@
 #include "capture/decode/connect_get.hpp"
 
 #include "capture/decode/base64.hpp"
+#include "capture/decode/decoders.hpp"
 #include "capture/decode/payload.hpp"
+#include "text/percent_decode.hpp"
 
 #include <fmt/format.h>
 
@@ -12,34 +14,6 @@
 namespace cursor_proxy::capture::decode {
 namespace {
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// application/x-www-form-urlencoded value: %XX and '+' for space. nullopt on a bad escape.
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out += ' ';
-        } else if (text[i] != '%') {
-            out += text[i];
-        } else {
-            if (i + 2 >= text.size()) return std::nullopt;
-            const int high = hex_digit(text[i + 1]);
-            const int low = hex_digit(text[i + 2]);
-            if (high < 0 || low < 0) return std::nullopt;
-            out += static_cast<char>(high * 16 + low);
-            i += 2;
-        }
-    }
-    return out;
-}
-
 // The query's parameters; the first of a repeated name wins.
 std::map<std::string, std::string, std::less<>> query_parameters(std::string_view query) {
     std::map<std::string, std::string, std::less<>> out;
@@ -47,8 +21,8 @@ std::map<std::string, std::string, std::less<>> query_parameters(std::string_vie
         const auto amp = query.find('&');
         const std::string_view pair = query.substr(0, amp);
         const auto equals = pair.find('=');
-        const auto name = percent_decode(pair.substr(0, equals));
-        const auto value = percent_decode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+        const auto name = text::percent_decode(pair.substr(0, equals));
+        const auto value = text::percent_decode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
         if (name && value) out.emplace(*name, *value);
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);
@@ -70,9 +44,10 @@ std::optional<ConnectGetMessage> decode_connect_get(std::string_view method, std
     if (question == std::string_view::npos) return std::nullopt;
     const std::string_view path = target.substr(0, question);
     const auto parameters = query_parameters(target.substr(question + 1));
-    if (!parameters.contains("message") || !parameters.contains("encoding")) return std::nullopt;
-
     const std::string_view encoding = get(parameters, "encoding");
+    if (!parameters.contains("message") || (encoding != "proto" && encoding != "json") || !looks_like_rpc_path(path)) {
+        return std::nullopt;
+    }
     ConnectGetMessage out;
     out.format = encoding == "json" ? "connect-get+json" : "connect-get+proto";
     DecodedMessage& m = out.message;

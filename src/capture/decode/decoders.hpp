@@ -29,4 +29,8 @@ struct WholeBody {
 
 std::unique_ptr<BodyDecoder> make_whole_body_decoder(std::string format, WholeBody body, PayloadSettings settings);
 
+// "/package.Service/Method" (a query string ignored): a path Connect would
+// use; the dot in the service keeps REST paths such as "/api/status" out.
+bool looks_like_rpc_path(std::string_view path);
+
 }  // namespace cursor_proxy::capture::decode

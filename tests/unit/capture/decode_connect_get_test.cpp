@@ -61,6 +61,9 @@ TEST_CASE("other requests are not Connect GETs; a bad message is an error, not a
     CHECK_FALSE(decode::decode_connect_get("POST", std::string(kPath) + "?encoding=proto&message=AA", nullptr, {}));
     CHECK_FALSE(decode::decode_connect_get("GET", kPath, nullptr, {}));
     CHECK_FALSE(decode::decode_connect_get("GET", "/search?q=x&encoding=proto", nullptr, {}));
+    // A REST path, or an encoding Connect does not have: not Connect.
+    CHECK_FALSE(decode::decode_connect_get("GET", "/search?encoding=proto&message=CgA", nullptr, {}));
+    CHECK_FALSE(decode::decode_connect_get("GET", std::string(kPath) + "?encoding=utf8&message=hello", nullptr, {}));
     const auto bad = decode::decode_connect_get("GET", std::string(kPath) + "?encoding=proto&message=%%", nullptr, {});
     CHECK_FALSE(bad);  // a broken escape: the parameter is not there at all
     const auto not_base64 = decode::decode_connect_get("GET", std::string(kPath) + "?encoding=proto&message=*!", nullptr, {});

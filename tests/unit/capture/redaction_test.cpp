@@ -72,13 +72,14 @@ TEST_CASE("find_tokens ignores short or malformed look-alikes") {
 
 TEST_CASE("credential query parameters in the request target become markers, others stay") {
     Redactor r(true, default_redacted_headers());
+    const std::string long_token = "opaque-access-token-0123456789";
     CHECK(r.request_target("/aiserver.v1.ChatService/StreamChat") == "/aiserver.v1.ChatService/StreamChat");
-    CHECK(r.request_target("/auth/poll?uuid=42&verifier=v&access_token=opaque-123&page=2") ==
-          "/auth/poll?uuid=42&verifier=v&access_token=" + redaction_marker("opaque-123") + "&page=2");
-    CHECK(r.request_target("/x?Key=abc&sig=s1&X-Amz-Signature=f00&X-Amz-Credential=AKIA/1&code=c") ==
-          "/x?Key=" + redaction_marker("abc") + "&sig=" + redaction_marker("s1") + "&X-Amz-Signature=" +
-              redaction_marker("f00") + "&X-Amz-Credential=" + redaction_marker("AKIA/1") + "&code=" +
-              redaction_marker("c"));
+    CHECK(r.request_target("/auth/poll?uuid=42&verifier=v&access_token=" + long_token + "&page=2") ==
+          "/auth/poll?uuid=42&verifier=v&access_token=" + redaction_marker(long_token) + "&page=2");
+    // Short values get no hash: every 6-digit code hashed would find it again.
+    CHECK(r.request_target("/x?Key=abc&sig=s1&X-Amz-Signature=f00&X-Amz-Credential=AKIA/1&code=c&otp=123456") ==
+          "/x?Key=[redacted]&sig=[redacted]&X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]&code=[redacted]"
+          "&otp=[redacted]");
     // A JWT under any parameter name, or in the path itself, is replaced too.
     CHECK(r.request_target("/v?state=" + kJwt) == "/v?state=" + redaction_marker(kJwt));
     CHECK(r.request_target("/t/" + kJwt + "/x") == "/t/" + redaction_marker(kJwt) + "/x");
@@ -89,10 +90,31 @@ TEST_CASE("credential query parameters in the request target become markers, oth
     CHECK(off.request_target("/x?token=t") == "/x?token=t");
 }
 
+TEST_CASE("query parameters are judged percent-decoded") {
+    Redactor r(true, default_redacted_headers());
+    // A JWT inside an encoded redirect URL: the escapes hid it from a raw scan.
+    const std::string redirect = "https%3A%2F%2Fapp%2Fcb%3Fid_token%3D" + kJwt;
+    CHECK(r.request_target("/login?redirect=" + redirect + "&x=1") ==
+          "/login?redirect=" + redaction_marker("https://app/cb?id_token=" + kJwt) + "&x=1");
+    // An encoded name is still the name.
+    CHECK(r.request_target("/x?%74oken=abcdefghijklmnopq") == "/x?%74oken=" + redaction_marker("abcdefghijklmnopq"));
+    // JSON in clear, as a Connect GET with encoding=json sends it.
+    CHECK(r.request_target("/p.S/M?encoding=json&message=%7B%22t%22%3A%22" + kJwt + "%22%7D").find(kJwt) ==
+          std::string::npos);
+}
+
+TEST_CASE("a Connect GET's message parameter is not kept in the URL") {
+    Redactor r(true, default_redacted_headers());
+    const std::string message = "CgkKB2hpIHRoZXJlEgZzZWNyZXQ";  // base64url protobuf: anything could be inside
+    CHECK(r.request_target("/p.S/M?connect=v1&encoding=proto&base64=1&message=" + message) ==
+          "/p.S/M?connect=v1&encoding=proto&base64=1&message=" + redaction_marker(message));
+    CHECK(r.request_target("/search?message=hello") == "/search?message=hello");  // not a Connect GET
+}
+
 TEST_CASE("the :path header goes through the request target redaction") {
     Redactor r(true, default_redacted_headers());
     const auto out = r.headers({{":path", "/cb?refresh_token=r1"}, {"x-note", "refresh_token=r1"}});
-    CHECK(out[0].value == "/cb?refresh_token=" + redaction_marker("r1"));
+    CHECK(out[0].value == "/cb?refresh_token=[redacted]");
     CHECK(out[1].value == "refresh_token=r1");  // not a URL: only tokens would be replaced
 }
 
