@@ -63,7 +63,18 @@ bool Base64StreamDecoder::feed(std::span<const std::uint8_t> text, std::vector<s
 }
 
 std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
-    std::string padded(text);
+    // One value: '=' only at its end (at most two), nothing outside the
+    // alphabets. The stream decoder alone would accept "AA==AA==" and spaces.
+    std::size_t end = text.size();
+    while (end > 0 && text.size() - end < 2 && text[end - 1] == '=') --end;
+    const std::string_view body = text.substr(0, end);
+    if (body.size() % 4 == 1) return std::nullopt;
+    if (end != text.size() && text.size() % 4 != 0) return std::nullopt;
+    for (char c : body) {
+        const std::uint8_t value = sextet(static_cast<std::uint8_t>(c));
+        if (value == invalid || value == pad) return std::nullopt;
+    }
+    std::string padded(body);
     while (padded.size() % 4 != 0) padded += '=';
     std::vector<std::uint8_t> out;
     Base64StreamDecoder decoder;

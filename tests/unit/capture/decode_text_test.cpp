@@ -40,6 +40,18 @@ TEST_CASE("base64 stream: bad characters and misplaced padding fail", "[decode][
     CHECK_FALSE(partial.complete());
 }
 
+TEST_CASE("base64_decode: one whole value, padded or not, standard or URL-safe", "[decode][text]") {
+    CHECK(decode::base64_decode("Zm9vYg==") == bytes("foob"));
+    CHECK(decode::base64_decode("Zm9vYg") == bytes("foob"));
+    CHECK(decode::base64_decode("-_8") == (Bytes{0xfb, 0xff}));
+    CHECK(decode::base64_decode("") == Bytes{});
+    CHECK_FALSE(decode::base64_decode("AA==AA=="));  // padding inside the value
+    CHECK_FALSE(decode::base64_decode("Zm9v Yg"));   // whitespace
+    CHECK_FALSE(decode::base64_decode("Zm9vY"));     // one sextet left over
+    CHECK_FALSE(decode::base64_decode("Zg="));       // padded, but not to a group of four
+    CHECK_FALSE(decode::base64_decode("Zg==="));
+}
+
 TEST_CASE("utf8: valid, invalid and printable", "[decode][text]") {
     CHECK(decode::is_valid_utf8(bytes("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80")));
     CHECK_FALSE(decode::is_valid_utf8(Bytes{0xc0, 0xaf}));              // overlong
