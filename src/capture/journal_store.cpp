@@ -179,8 +179,8 @@ bool JournalStore::append(std::string_view line, Clock::time_point now) {
     return true;
 }
 
-std::optional<RawRef> JournalStore::append_raw(std::span<const std::uint8_t> bytes) {
-    if (!ready(Clock::now())) return std::nullopt;
+std::optional<RawRef> JournalStore::append_raw(std::span<const std::uint8_t> bytes, Clock::time_point now) {
+    if (!ready(now)) return std::nullopt;
     const std::string name = fmt::format("{}_{:04}.raw", session_, part_);
     const fs::path path = dir_ / name;
     if (!raw_) {

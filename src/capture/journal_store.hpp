@@ -37,7 +37,9 @@ public:
     // file only ever holds whole lines. Returns false if not recorded.
     bool append(std::string_view line, Clock::time_point now = Clock::now());
     // Raw body bytes for the current part; nullopt if not recorded.
-    std::optional<RawRef> append_raw(std::span<const std::uint8_t> bytes);
+    // `now`: the time of the line that will point to these bytes, so both
+    // land in the same part (a part also ends at midnight UTC).
+    std::optional<RawRef> append_raw(std::span<const std::uint8_t> bytes, Clock::time_point now = Clock::now());
 
     // Deletes files past retention and, oldest name first, files beyond the
     // size cap. The part being written is never deleted.

@@ -275,7 +275,7 @@ void Recorder::write_message(const CaptureEvent& e, Stream& s, observer::Directi
     }
     if (!m.error.empty()) line["error"] = m.error;
     if (config_.store_raw && !m.raw.empty()) {
-        if (auto ref = store_.append_raw(m.raw)) {
+        if (auto ref = store_.append_raw(m.raw, e.time)) {
             line["raw"] = {{"file", ref->file}, {"offset", ref->offset}, {"length", ref->length}};
         }
     } else if (!m.raw.empty()) {

@@ -144,3 +144,17 @@ TEST_CASE("raw bodies count towards rotation, so --capture-raw stays within the 
     for (const auto& e : fs::directory_iterator(dir)) total += e.file_size();
     CHECK(total <= 128 * 1024 + 16 * 1024 + body.size());  // cap, plus at most the part being written
 }
+
+TEST_CASE("raw bytes go to the part of the event's day, with the line that points to them") {
+    capture_test::TempDir tmp;
+    const fs::path dir = tmp.path();
+    JournalStore store(dir, "20250101T000000Z-4", {.max_bytes = 1 << 20, .retention_days = 0});
+    // An event from just before midnight, written whenever the queue gets to it.
+    const auto event_time = JournalStore::Clock::from_time_t(1735775999);  // 2025-01-01T23:59:59Z
+    const std::vector<std::uint8_t> body(100, 0x2a);
+    const auto ref = store.append_raw(body, event_time);
+    REQUIRE(ref);
+    REQUIRE(store.append(R"({"raw":")" + ref->file + "\"}", event_time));
+    CHECK(ref->file.substr(0, ref->file.size() - 4) == store.current_file().substr(0, store.current_file().size() - 6));
+    CHECK(names_in(dir).size() == 2);  // one .jsonl and its .raw
+}
