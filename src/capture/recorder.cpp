@@ -195,7 +195,7 @@ void Recorder::on_stream_closed(const CaptureEvent& e, Stream& s) {
         nlohmann::json reset = stream_base("reset", e, s);
         reset["error_code"] = end.error_code;
         reset["error"] = http2_error_name(end.error_code);
-        reset["by"] = end.reset_by == observer::Direction::request ? "client" : "server";
+        reset["by"] = end.ended_by_proxy ? "proxy" : end.reset_by == observer::Direction::request ? "client" : "server";
         write(reset, e.time);
     }
     nlohmann::json line = stream_base("end", e, s);

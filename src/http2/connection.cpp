@@ -44,7 +44,10 @@ Connection::~Connection() {
     std::vector<StreamPair*> open;
     for (auto& [id, pair] : streams_) open.push_back(pair.get());
     for (StreamPair* pair : open) {
-        if (!pair->reset) pair->reset = observer::StreamEnd{NGHTTP2_CANCEL, observer::Direction::request, 0, 0};
+        if (!pair->reset) {
+            pair->reset = observer::StreamEnd{NGHTTP2_CANCEL, observer::Direction::request, 0, 0};
+            pair->reset->ended_by_proxy = true;
+        }
         try {
             erase(*pair);
         } catch (const std::exception& e) {
@@ -93,10 +96,12 @@ void Connection::erase(StreamPair& pair) {
     observer::StreamEnd end = pair.reset.value_or(observer::StreamEnd{});
     end.request_bytes = pair.request.bytes;
     end.response_bytes = pair.response.bytes;
-    observer_.stream_closed({id_, static_cast<std::uint64_t>(pair.client_id)}, end);
+    const observer::StreamKey key{id_, static_cast<std::uint64_t>(pair.client_id)};
+    // The tables first: an observer that throws must not leave the stream half gone.
     if (pair.upstream_id != 0) upstream_to_client_.erase(pair.upstream_id);
-    streams_.erase(pair.client_id);
+    streams_.erase(pair.client_id);  // destroys `pair`
     active_streams_gauge().fetch_sub(1);
+    observer_.stream_closed(key, end);
 }
 
 // ---- small actions on a leg ------------------------------------------------

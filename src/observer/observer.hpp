@@ -46,6 +46,9 @@ struct StreamEnd {
     std::uint32_t error_code = 0;
     // Who reset it, when error_code != 0.
     Direction reset_by = Direction::request;
+    // The proxy itself ended the stream (shutdown grace over, a relay given
+    // up), not a peer; reset_by is then meaningless.
+    bool ended_by_proxy = false;
     std::uint64_t request_bytes = 0;   // body bytes relayed client -> upstream
     std::uint64_t response_bytes = 0;  // body bytes relayed upstream -> client
 };

@@ -97,7 +97,7 @@ def test_streams_still_open_when_the_relay_stops_are_reported_cancelled(client, 
     relay.reader.join(5)
     closed = relay.events(lambda e: e["event"] == "stream_closed")
     assert len(closed) == 1, relay.lines[-5:]
-    assert closed[0]["stream"] == sid and closed[0]["error_code"] == CANCEL
+    assert closed[0]["stream"] == sid and closed[0]["error_code"] == CANCEL and closed[0]["reset_by"] == "proxy"
 
 
 def test_upstream_death_resets_its_streams_and_spares_other_connections(relay):

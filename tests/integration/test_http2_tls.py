@@ -99,5 +99,6 @@ def test_a_stream_still_open_at_shutdown_is_recorded_as_cancelled(start_proxy, s
              or line.get("url_path") == "/hang"]
     kinds = [line["type"] for line in lines]
     assert kinds[0] == "request" and kinds[-1] == "end", kinds
-    assert "reset" in kinds
+    [reset] = [line for line in lines if line["type"] == "reset"]
+    assert (reset["error"], reset["by"]) == ("CANCEL", "proxy")
     assert lines[-1]["error_code"] == CANCEL and lines[-1]["status"] == 200

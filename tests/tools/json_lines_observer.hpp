@@ -72,7 +72,7 @@ public:
     }
     void stream_closed(observer::StreamKey key, const observer::StreamEnd& end) override {
         emit({{"event", "stream_closed"}, {"connection", key.connection_id}, {"stream", key.stream_id},
-              {"error_code", end.error_code}, {"reset_by", direction_name(end.reset_by)},
+              {"error_code", end.error_code}, {"reset_by", end.ended_by_proxy ? "proxy" : direction_name(end.reset_by)},
               {"request_bytes", end.request_bytes}, {"response_bytes", end.response_bytes}});
     }
 
