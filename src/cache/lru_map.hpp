@@ -16,6 +16,12 @@ template <class Key, class Value, class Hash = std::hash<Key>>
 class LruMap {
 public:
     explicit LruMap(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+    // Entries hold iterators into order_: a copy would point into the original.
+    // A move keeps them valid (std::list moves its nodes).
+    LruMap(const LruMap&) = delete;
+    LruMap& operator=(const LruMap&) = delete;
+    LruMap(LruMap&&) noexcept = default;
+    LruMap& operator=(LruMap&&) noexcept = default;
 
     // The value, now the most recently used; null when absent.
     Value* find(const Key& key) {
