@@ -7,10 +7,10 @@
 namespace cursor_proxy::tls {
 namespace {
 
-bool still_valid(const SSL_SESSION* session, std::time_t now) {
+bool still_valid(const SSL_SESSION* session, std::time_t expires, std::time_t now) {
     const auto made = static_cast<std::time_t>(SSL_SESSION_get_time(session));
     const auto lifetime = static_cast<std::time_t>(SSL_SESSION_get_timeout(session));
-    return SSL_SESSION_is_resumable(session) == 1 && now >= made && now < made + lifetime;
+    return SSL_SESSION_is_resumable(session) == 1 && now >= made && now < made + lifetime && now < expires;
 }
 
 }  // namespace
@@ -24,11 +24,11 @@ bssl::UniquePtr<SSL_SESSION> UpstreamSessions::take(const std::string& server, s
     if (sessions == nullptr) return nullptr;
     bssl::UniquePtr<SSL_SESSION> found;
     while (!sessions->empty() && !found) {
-        SSL_SESSION* newest = sessions->front().get();
-        if (!still_valid(newest, now)) {
+        SSL_SESSION* newest = sessions->front().session.get();
+        if (!still_valid(newest, sessions->front().expires, now)) {
             sessions->pop_front();
         } else if (SSL_SESSION_should_be_single_use(newest) == 1) {
-            found = std::move(sessions->front());
+            found = std::move(sessions->front().session);
             sessions->pop_front();
         } else {
             SSL_SESSION_up_ref(newest);
@@ -39,12 +39,12 @@ bssl::UniquePtr<SSL_SESSION> UpstreamSessions::take(const std::string& server, s
     return found;
 }
 
-void UpstreamSessions::put(const std::string& server, bssl::UniquePtr<SSL_SESSION> session) {
+void UpstreamSessions::put(const std::string& server, bssl::UniquePtr<SSL_SESSION> session, std::time_t expires) {
     if (!session) return;
     std::lock_guard lock(mutex_);
     Sessions* sessions = servers_.find(server);
     if (sessions == nullptr) sessions = &servers_.put(server, {});
-    sessions->push_front(std::move(session));
+    sessions->push_front({std::move(session), expires});
     while (sessions->size() > per_server_) sessions->pop_back();
 }
 

@@ -25,13 +25,19 @@ public:
 
     // A session to offer, or null. A single-use session leaves the cache.
     bssl::UniquePtr<SSL_SESSION> take(const std::string& server, std::time_t now);
-    void put(const std::string& server, bssl::UniquePtr<SSL_SESSION> session);
+    // expires: when the server's certificate does (a session is not resumed
+    // past it, though TLS would allow it).
+    void put(const std::string& server, bssl::UniquePtr<SSL_SESSION> session, std::time_t expires);
 
     std::size_t servers() const;
     std::size_t sessions(const std::string& server) const;
 
 private:
-    using Sessions = std::deque<bssl::UniquePtr<SSL_SESSION>>;  // newest first
+    struct Session {
+        bssl::UniquePtr<SSL_SESSION> session;
+        std::time_t expires;  // the server certificate's notAfter
+    };
+    using Sessions = std::deque<Session>;  // newest first
 
     std::size_t per_server_;
     mutable std::mutex mutex_;

@@ -4,6 +4,7 @@
 #include "log/user_error.hpp"
 #include "tls/passthrough_policy.hpp"
 #include "stats/counters.hpp"
+#include "tls/certificate_expiry.hpp"
 #include "tls/ssl_error.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
@@ -96,7 +97,10 @@ int verify_chain(X509_STORE_CTX* store, void*) {
 int keep_session(SSL* ssl, SSL_SESSION* session) {
     UpstreamConnection* conn = connection_of(ssl);
     if (conn == nullptr || conn->server.empty()) return 0;
-    conn->sessions->put(conn->server, bssl::UniquePtr<SSL_SESSION>(session));
+    bssl::UniquePtr<X509> peer(SSL_get_peer_certificate(ssl));
+    const auto expires = not_after(peer.get(), std::time(nullptr));
+    if (!expires) return 0;  // cannot tell when the certificate ends: keep no session
+    conn->sessions->put(conn->server, bssl::UniquePtr<SSL_SESSION>(session), *expires);
     return 1;  // the reference is ours now
 }
 

@@ -1,6 +1,7 @@
 #include "tls/verified_chains.hpp"
 
-#include <openssl/asn1.h>
+#include "tls/certificate_expiry.hpp"
+
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
@@ -10,16 +11,6 @@
 
 namespace cursor_proxy::tls {
 namespace {
-
-// When `certificate` stops being valid; nullopt when its notAfter cannot be read.
-std::optional<std::time_t> not_after(X509* certificate, std::time_t now) {
-    bssl::UniquePtr<ASN1_TIME> now_time(ASN1_TIME_set(nullptr, now));
-    const ASN1_TIME* end = X509_get0_notAfter(certificate);
-    int days = 0;
-    int seconds = 0;
-    if (!now_time || end == nullptr || ASN1_TIME_diff(&days, &seconds, now_time.get(), end) != 1) return std::nullopt;
-    return now + static_cast<std::time_t>(days) * 86400 + seconds;
-}
 
 bool add_to_digest(SHA256_CTX& digest, X509* certificate, std::vector<std::uint8_t>& scratch) {
     const int length = i2d_X509(certificate, nullptr);

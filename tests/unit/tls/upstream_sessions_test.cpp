@@ -72,6 +72,9 @@ private:
     bssl::UniquePtr<SSL_CTX> client_;
 };
 
+// The server certificate's end, for put(): far off unless a test says otherwise.
+const std::time_t kCertificateEnd = std::time(nullptr) + 30L * 86400;
+
 std::vector<bssl::UniquePtr<SSL_SESSION>> sessions_from(InMemoryTls& tls, int handshakes) {
     received.clear();
     for (int i = 0; i < handshakes; ++i) tls.handshake();
@@ -88,7 +91,7 @@ TEST_CASE("a TLS 1.3 ticket is offered once and then leaves the cache") {
     UpstreamSessions cache;
     const std::time_t now = std::time(nullptr);
     const std::size_t count = sessions.size();
-    for (auto& session : sessions) cache.put("server.test\n\n10.0.0.1:443", std::move(session));
+    for (auto& session : sessions) cache.put("server.test\n\n10.0.0.1:443", std::move(session), kCertificateEnd);
     CHECK(cache.sessions("server.test\n\n10.0.0.1:443") == count);
     for (std::size_t i = 0; i < count; ++i) CHECK(cache.take("server.test\n\n10.0.0.1:443", now));
     CHECK_FALSE(cache.take("server.test\n\n10.0.0.1:443", now));
@@ -99,7 +102,7 @@ TEST_CASE("a cached ticket really resumes, and the resumed handshake brings a fr
     InMemoryTls tls(TLS1_3_VERSION);
     auto sessions = sessions_from(tls, 1);
     UpstreamSessions cache;
-    for (auto& session : sessions) cache.put("server", std::move(session));
+    for (auto& session : sessions) cache.put("server", std::move(session), kCertificateEnd);
     auto offer = cache.take("server", std::time(nullptr));
     REQUIRE(offer);
     received.clear();
@@ -114,7 +117,7 @@ TEST_CASE("a TLS 1.2 session can be offered again and stays cached") {
     REQUIRE(SSL_SESSION_should_be_single_use(sessions[0].get()) == 0);
     SSL_SESSION* original = sessions[0].get();
     UpstreamSessions cache;
-    cache.put("server", std::move(sessions[0]));
+    cache.put("server", std::move(sessions[0]), kCertificateEnd);
     const std::time_t now = std::time(nullptr);
     auto first = cache.take("server", now);
     auto second = cache.take("server", now);
@@ -130,15 +133,15 @@ TEST_CASE("each server keeps its newest sessions; the least recently used server
     REQUIRE(sessions.size() >= 4);
     UpstreamSessions cache(2, 3);
     SSL_SESSION* newest = sessions.back().get();
-    for (auto& session : sessions) cache.put("a", std::move(session));
+    for (auto& session : sessions) cache.put("a", std::move(session), kCertificateEnd);
     CHECK(cache.sessions("a") == 3);
     const std::time_t now = std::time(nullptr);
     CHECK(cache.take("a", now).get() == newest);
 
     auto more = sessions_from(tls, 2);
-    cache.put("b", std::move(more[0]));
+    cache.put("b", std::move(more[0]), kCertificateEnd);
     cache.take("a", now);              // a is now the most recently used
-    cache.put("c", std::move(more[1]));  // evicts b
+    cache.put("c", std::move(more[1]), kCertificateEnd);  // evicts b
     CHECK(cache.servers() == 2);
     CHECK(cache.sessions("a") == 1);
     CHECK(cache.sessions("b") == 0);
@@ -146,13 +149,23 @@ TEST_CASE("each server keeps its newest sessions; the least recently used server
     CHECK_FALSE(cache.take("b", now));
 }
 
+TEST_CASE("a session is not offered once the server's certificate has expired") {
+    InMemoryTls tls(TLS1_3_VERSION);
+    auto sessions = sessions_from(tls, 1);
+    UpstreamSessions cache;
+    const std::time_t now = std::time(nullptr);
+    cache.put("server", std::move(sessions[0]), now + 60);
+    CHECK_FALSE(cache.take("server", now + 61));  // the ticket itself would still be good
+    CHECK(cache.servers() == 0);
+}
+
 TEST_CASE("an expired session is never offered") {
     InMemoryTls tls(TLS1_3_VERSION);
     auto sessions = sessions_from(tls, 1);
     UpstreamSessions cache;
-    cache.put("server", std::move(sessions[0]));
+    cache.put("server", std::move(sessions[0]), kCertificateEnd);
     CHECK_FALSE(cache.take("server", std::time(nullptr) + 365L * 86400));
     CHECK(cache.servers() == 0);
-    cache.put("server", nullptr);  // ignored
+    cache.put("server", nullptr, kCertificateEnd);  // ignored
     CHECK(cache.servers() == 0);
 }
