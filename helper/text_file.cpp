@@ -17,6 +17,7 @@ void write_text_file(const std::string& path, std::string_view text, const std::
         const ssize_t n = ::write(fd.get(), text.data(), text.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw_errno(error_name::system, what, errno);
+        if (n == 0) throw_errno(error_name::system, what, EIO);  // no progress: never loop on it
         text.remove_prefix(static_cast<std::size_t>(n));
     }
     // /proc/sys reports a rejected value at write(); a full disk may only show at close().
