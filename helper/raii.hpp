@@ -17,6 +17,8 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "posix/unique_fd.hpp"
+
 #include <memory>
 #include <utility>
 
@@ -53,30 +55,7 @@ using SdBusSlot = Owned<sd_bus_slot, sd_bus_slot_unref>;
 using SdEvent = Owned<sd_event, sd_event_unref>;
 using SdEventSource = Owned<sd_event_source, sd_event_source_unref>;
 
-// A file descriptor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) { reset(); fd_ = std::exchange(other.fd_, -1); }
-        return *this;
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
-
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-    int release() { return std::exchange(fd_, -1); }  // the caller closes it now
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
+// A file descriptor: the proxy's own wrapper (header-only).
+using Fd = posix::UniqueFd;
 
 }  // namespace cursor_proxy::helper
