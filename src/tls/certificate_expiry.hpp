@@ -9,6 +9,6 @@
 namespace cursor_proxy::tls {
 
 // nullopt when the certificate's notAfter cannot be read.
-std::optional<std::time_t> not_after(X509* certificate, std::time_t now);
+std::optional<std::time_t> not_after(X509* certificate);
 
 }  // namespace cursor_proxy::tls

@@ -98,7 +98,7 @@ int keep_session(SSL* ssl, SSL_SESSION* session) {
     UpstreamConnection* conn = connection_of(ssl);
     if (conn == nullptr || conn->server.empty()) return 0;
     bssl::UniquePtr<X509> peer(SSL_get_peer_certificate(ssl));
-    const auto expires = not_after(peer.get(), std::time(nullptr));
+    const auto expires = not_after(peer.get());
     if (!expires) return 0;  // cannot tell when the certificate ends: keep no session
     conn->sessions->put(conn->server, bssl::UniquePtr<SSL_SESSION>(session), *expires);
     return 1;  // the reference is ours now

@@ -64,7 +64,7 @@ bool VerifiedChains::contains(const Fingerprint& chain, std::time_t now) {
 void VerifiedChains::remember(const Fingerprint& chain, STACK_OF(X509)* verified, std::time_t now) {
     std::time_t expires = now + static_cast<std::time_t>(ttl_.count());
     for (std::size_t i = 0; verified != nullptr && i < sk_X509_num(verified); ++i) {
-        const auto end = not_after(sk_X509_value(verified, i), now);
+        const auto end = not_after(sk_X509_value(verified, i));
         if (!end) return;  // cannot tell when it expires: do not remember it
         expires = std::min(expires, *end);
     }
