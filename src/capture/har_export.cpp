@@ -1,5 +1,7 @@
 #include "capture/har_export.hpp"
 
+#include "text/query_string.hpp"
+
 #include <string>
 
 namespace cursor_proxy::capture {
@@ -24,13 +26,8 @@ json query_string(const std::string& url_path) {
     json out = json::array();
     const auto q = url_path.find('?');
     if (q == std::string::npos) return out;
-    std::string_view rest = std::string_view(url_path).substr(q + 1);
-    while (!rest.empty()) {
-        const std::string_view pair = rest.substr(0, rest.find('&'));
-        rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
-        const auto eq = pair.find('=');
-        out.push_back({{"name", std::string(pair.substr(0, eq))},
-                       {"value", eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1))}});
+    for (const auto& p : text::split_query(std::string_view(url_path).substr(q + 1))) {
+        out.push_back({{"name", std::string(p.name)}, {"value", std::string(p.value)}});
     }
     return out;
 }

@@ -2,6 +2,7 @@
 
 #include "text/ascii.hpp"
 #include "text/percent_decode.hpp"
+#include "text/query_string.hpp"
 
 #include <openssl/sha.h>
 
@@ -138,35 +139,6 @@ std::string query_marker(std::string_view value) {
     return value.size() < 16 ? std::string("[redacted]") : redaction_marker(value);
 }
 
-struct QueryParameter {
-    std::string_view raw;        // as sent, percent-encoded
-    std::string_view raw_name;
-    std::string name;            // decoded (the raw text when it does not decode)
-    std::string value;           // decoded
-    bool has_value = false;
-};
-
-std::vector<QueryParameter> split_query(std::string_view query) {
-    std::vector<QueryParameter> out;
-    while (true) {
-        const std::size_t amp = query.find('&');
-        QueryParameter p;
-        p.raw = query.substr(0, amp);
-        const std::size_t equals = p.raw.find('=');
-        p.raw_name = p.raw.substr(0, equals);
-        p.name = text::percent_decode(p.raw_name).value_or(std::string(p.raw_name));
-        if (equals != std::string_view::npos && equals + 1 < p.raw.size()) {
-            const std::string_view raw_value = p.raw.substr(equals + 1);
-            p.value = text::percent_decode(raw_value).value_or(std::string(raw_value));
-            p.has_value = true;
-        }
-        out.push_back(std::move(p));
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string Redactor::request_target(std::string_view target) const {
@@ -174,29 +146,34 @@ std::string Redactor::request_target(std::string_view target) const {
     const std::size_t question = target.find('?');
     std::string out = replace_tokens(target.substr(0, question));
     if (question == std::string_view::npos) return out;
-    const auto parameters = split_query(target.substr(question + 1));
+    const std::string_view query = target.substr(question + 1);
+    // Names and values are judged decoded: "%74oken=" is token=, and a JWT
+    // may hide behind %22 or %3D.
+    const auto decoded = [](std::string_view text) { return text::percent_decode(text).value_or(std::string(text)); };
+    const auto parameters = text::split_query(query);
+    std::vector<std::string> names;
+    for (const auto& p : parameters) names.push_back(decoded(p.name));
     // A Connect GET's message is recorded decoded (and scrubbed) on its own;
     // here it would only be a second, unscrubbed copy.
-    const auto named = [&](std::string_view name) {
-        return std::any_of(parameters.begin(), parameters.end(), [&](const auto& p) { return p.name == name; });
-    };
+    const auto named = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
     const bool connect_get = named("message") && named("encoding");
     out += '?';
     for (std::size_t i = 0; i < parameters.size(); ++i) {
-        const QueryParameter& p = parameters[i];
+        const text::QueryParameter& p = parameters[i];
         if (i > 0) out += '&';
-        // Names and values are judged decoded: "%74oken=" is token=, and a
-        // JWT may hide behind %22 or %3D.
-        if (p.has_value && (is_secret_parameter(p.name) || (connect_get && p.name == "message"))) {
-            out.append(p.raw_name);
-            out += '=' + query_marker(p.value);
-        } else if (p.has_value && !find_tokens(p.value).empty()) {
-            out.append(p.raw_name);
-            out += '=' + redaction_marker(p.value);
+        const std::string& name = names[i];
+        const std::string value = decoded(p.value);
+        if (!p.value.empty() && (is_secret_parameter(name) || (connect_get && name == "message"))) {
+            out.append(p.name);
+            out += '=' + query_marker(value);
+        } else if (!p.value.empty() && !find_tokens(value).empty()) {
+            out.append(p.name);
+            out += '=' + redaction_marker(value);
         } else {
             out += replace_tokens(p.raw);
         }
     }
+    if (query.ends_with('&')) out += '&';  // split_query drops a trailing '&'
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "capture/decode/decoders.hpp"
 #include "capture/decode/payload.hpp"
 #include "text/percent_decode.hpp"
+#include "text/query_string.hpp"
 
 #include <fmt/format.h>
 
@@ -17,15 +18,10 @@ namespace {
 // The query's parameters; the first of a repeated name wins.
 std::map<std::string, std::string, std::less<>> query_parameters(std::string_view query) {
     std::map<std::string, std::string, std::less<>> out;
-    while (!query.empty()) {
-        const auto amp = query.find('&');
-        const std::string_view pair = query.substr(0, amp);
-        const auto equals = pair.find('=');
-        const auto name = text::percent_decode(pair.substr(0, equals));
-        const auto value = text::percent_decode(equals == std::string_view::npos ? "" : pair.substr(equals + 1));
+    for (const auto& p : text::split_query(query)) {
+        const auto name = text::percent_decode(p.name);
+        const auto value = text::percent_decode(p.value);
         if (name && value) out.emplace(*name, *value);
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
     }
     return out;
 }
