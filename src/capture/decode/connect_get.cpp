@@ -6,7 +6,6 @@
 #include "text/percent_decode.hpp"
 #include "text/query_string.hpp"
 
-#include <fmt/format.h>
 
 #include <cstdint>
 #include <map>
@@ -64,10 +63,7 @@ std::optional<ConnectGetMessage> decode_connect_get(std::string_view method, std
     }
     m.wire_size = payload.size();
     if (payload.size() > limits.max_message_bytes) {
-        m.truncated = true;
-        m.error = fmt::format("message of {} bytes exceeds the limit of {} bytes; not decoded", payload.size(),
-                              limits.max_message_bytes);
-        m.raw = raw_prefix(payload, limits);
+        mark_over_limit(m, "message", payload.size(), payload, limits);
         return out;
     }
     PayloadSettings settings;

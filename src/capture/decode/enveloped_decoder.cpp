@@ -86,10 +86,7 @@ private:
             return m;
         }
         if (e.truncated) {
-            m.truncated = true;
-            m.error = fmt::format("message of {} bytes exceeds the limit of {} bytes; not decoded", e.length,
-                                  settings_.limits.max_message_bytes);
-            m.raw = raw_prefix(e.payload, settings_.limits);
+            mark_over_limit(m, "message", e.length, e.payload, settings_.limits);
             return m;
         }
         if (trailer_frame) return decode_trailer_frame(std::move(m), e);

@@ -18,6 +18,14 @@ std::vector<std::uint8_t> raw_prefix(std::span<const std::uint8_t> bytes, const 
     return {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n)};
 }
 
+void mark_over_limit(DecodedMessage& m, std::string_view what, std::uint64_t size,
+                     std::span<const std::uint8_t> received, const Limits& limits) {
+    m.truncated = true;
+    m.error = fmt::format("{} of {} bytes exceeds the limit of {} bytes; not decoded", what, size,
+                          limits.max_message_bytes);
+    m.raw = raw_prefix(received, limits);
+}
+
 void append_trailers(std::vector<DecodedMessage>& out, std::uint64_t index, const observer::Headers* trailers) {
     if (!trailers || trailers->empty()) return;
     DecodedMessage m;

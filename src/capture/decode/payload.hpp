@@ -47,4 +47,10 @@ void append_trailers(std::vector<DecodedMessage>& out, std::uint64_t index, cons
 // The first limits.raw_prefix_bytes of bytes.
 std::vector<std::uint8_t> raw_prefix(std::span<const std::uint8_t> bytes, const Limits& limits);
 
+// A payload over limits.max_message_bytes: m is marked truncated, says so
+// ("<what> of N bytes exceeds the limit of M bytes; not decoded") and keeps
+// the first bytes of `received` (all of the payload, or what was buffered).
+void mark_over_limit(DecodedMessage& m, std::string_view what, std::uint64_t size,
+                     std::span<const std::uint8_t> received, const Limits& limits);
+
 }  // namespace cursor_proxy::capture::decode

@@ -2,7 +2,6 @@
 // body ends, then decoded as one.
 #include "capture/decode/decoders.hpp"
 
-#include <fmt/format.h>
 
 namespace cursor_proxy::capture::decode {
 
@@ -44,10 +43,7 @@ private:
         m.wire_size = received_;
         m.decoded_size = received_;
         if (received_ > settings_.limits.max_message_bytes) {
-            m.truncated = true;
-            m.error = fmt::format("body of {} bytes exceeds the limit of {} bytes; not decoded", received_,
-                                  settings_.limits.max_message_bytes);
-            m.raw = raw_prefix(buffer_, settings_.limits);
+            mark_over_limit(m, "body", received_, buffer_, settings_.limits);
             return m;
         }
         std::span<const std::uint8_t> body = buffer_;
