@@ -41,9 +41,7 @@ Connection::Connection(std::uint64_t id, observer::Observer& observer, const Lim
 // grace ran out) are reported as cancelled, so a recording never shows a
 // stream that simply stops. The observer outlives every relay.
 Connection::~Connection() {
-    std::vector<StreamPair*> open;
-    for (auto& [id, pair] : streams_) open.push_back(pair.get());
-    for (StreamPair* pair : open) {
+    for (StreamPair* pair : stream_pairs()) {
         if (!pair->reset) {
             pair->reset = observer::StreamEnd{NGHTTP2_CANCEL, observer::Direction::request, 0, 0};
             pair->reset->ended_by_proxy = true;
@@ -68,6 +66,13 @@ bool Connection::start() {
 }
 
 // ---- stream table ----------------------------------------------------------
+
+std::vector<StreamPair*> Connection::stream_pairs() const {
+    std::vector<StreamPair*> out;
+    out.reserve(streams_.size());
+    for (const auto& [id, pair] : streams_) out.push_back(pair.get());
+    return out;
+}
 
 StreamPair* Connection::by_client(std::int32_t id) {
     auto it = streams_.find(id);
@@ -455,8 +460,7 @@ void Connection::leg_failed(SessionLeg& leg, std::string_view reason, bool can_w
     }
     if (leg.side() == Side::upstream) {
         // Streams that never reached the upstream may be retried by the client; the others are lost.
-        std::vector<StreamPair*> pairs;
-        for (auto& [id, pair] : streams_) pairs.push_back(pair.get());
+        const std::vector<StreamPair*> pairs = stream_pairs();
         upstream_to_client_.clear();
         for (StreamPair* pair : pairs) {
             pair->upstream_id = 0;
@@ -475,9 +479,7 @@ void Connection::leg_failed(SessionLeg& leg, std::string_view reason, bool can_w
         }
         goaway(client_, NGHTTP2_NO_ERROR);
     } else {
-        std::vector<StreamPair*> pairs;
-        for (auto& [id, pair] : streams_) pairs.push_back(pair.get());
-        for (StreamPair* pair : pairs) {
+        for (StreamPair* pair : stream_pairs()) {
             if (!pair->reset) pair->reset = observer::StreamEnd{NGHTTP2_CANCEL, observer::Direction::request, 0, 0};
             if (pair->upstream_id != 0 && !pair->upstream_closed) reset(upstream_, pair->upstream_id, NGHTTP2_CANCEL);
             drop_body(upstream_, *pair);

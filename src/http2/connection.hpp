@@ -14,6 +14,7 @@
 #include <memory>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace cursor_proxy::http2 {
 
@@ -73,6 +74,8 @@ private:
     void consume(SessionLeg& leg, std::int32_t stream_id, std::size_t bytes);
     void drop_body(SessionLeg& from, StreamPair& pair);
     void erase(StreamPair& pair);
+    // Every open pair, copied out: a loop that erases can walk it safely.
+    std::vector<StreamPair*> stream_pairs() const;
     void goaway(SessionLeg& leg, std::uint32_t code);
     void stop();
 
